@@ -1,0 +1,1 @@
+"""Student stubs: fill in the functions, then run ``tox -e grade``."""

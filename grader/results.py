@@ -1,0 +1,133 @@
+"""Results of a grading run, as plain frozen data for reporters to read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Status = Literal["passed", "failed", "error", "timeout"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check.
+
+    Attributes:
+        name: The check's name.
+        function: The student function(s) it is about.
+        status: ``passed``, ``failed``, ``error`` or ``timeout``.
+        score: Points earned.
+        max_score: Points available.
+        message: What went wrong, for the student (empty when passed).
+        attempted: ``False`` when the student's code raised
+            ``NotImplementedError`` or the file is missing.
+        description: What the check proves.
+    """
+
+    name: str
+    function: str
+    status: Status
+    score: float
+    max_score: float
+    message: str = ""
+    attempted: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    """The outcome of one exercise.
+
+    Attributes:
+        name: The exercise's name.
+        title: Its one-line title.
+        checks: One result per check, in declaration order.
+        seconds: Wall time spent grading it.
+        output: The start of what the student's code printed (truncated).
+    """
+
+    name: str
+    title: str
+    checks: tuple[CheckResult, ...]
+    seconds: float = 0.0
+    output: str = ""
+
+    @property
+    def score(self) -> float:
+        return float(sum(c.score for c in self.checks))
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(c.max_score for c in self.checks))
+
+    @property
+    def attempted(self) -> bool:
+        return any(c.attempted for c in self.checks)
+
+
+@dataclass(frozen=True)
+class Session:
+    """What a grading run is about to do.
+
+    Attributes:
+        exercises: Names of the exercises to grade, in order.
+        submission: The folder graded.
+        device: The torch device torch exercises run on.
+        protections: Sandbox protection name -> whether it is active.
+    """
+
+    exercises: tuple[str, ...]
+    submission: str
+    device: str
+    protections: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A whole grading run."""
+
+    session: Session
+    exercises: tuple[ExerciseResult, ...]
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return float(sum(e.score for e in self.exercises))
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(e.max_score for e in self.exercises))
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+
+def report_to_dict(report: Report) -> dict:
+    """The report in the JSON layout of the command-line contract."""
+    return {
+        "score": _num(report.score),
+        "max_score": _num(report.max_score),
+        "exercises": [
+            {
+                "name": e.name,
+                "score": _num(e.score),
+                "max_score": _num(e.max_score),
+                "checks": [
+                    {
+                        "name": c.name,
+                        "status": c.status,
+                        "score": _num(c.score),
+                        "max_score": _num(c.max_score),
+                        "message": c.message,
+                    }
+                    for c in e.checks
+                ],
+            }
+            for e in report.exercises
+        ],
+    }
+
+
+def _num(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else round(float(x), 6)

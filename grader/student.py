@@ -1,0 +1,126 @@
+"""What runs inside the sandboxed student process.
+
+The process was forked from the grader after the cases were generated, so it
+has the exercise's probes and inputs in memory and needs no file but the
+submission's source text, which it also received in memory. It imports the
+submission, runs the probes in order and writes one frame per case. Nothing
+it sends is trusted: the grader validates and compares every value itself.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+import types
+from typing import Any, Sequence
+
+from grader.channel import write_frame
+from grader.model import Context, Exercise
+from grader.plain import to_plain
+
+
+def load_module(name: str, source: str, filename: str) -> types.ModuleType:
+    """Execute ``source`` as a fresh module called ``name``."""
+    module = types.ModuleType(name)
+    module.__file__ = filename
+    sys.modules[name] = module
+    exec(compile(source, filename, "exec", dont_inherit=True), module.__dict__)
+    return module
+
+
+def describe_error(exc: BaseException, filename: str) -> dict:
+    """An exception as plain data: type, message and the student's frames."""
+    try:
+        message = str(exc)
+    except BaseException:  # a hostile __str__
+        message = "<the exception's message could not be read>"
+    frames = [
+        f"{frame.filename.rsplit('/', 1)[-1]}, line {frame.lineno}, in {frame.name}: {(frame.line or '').strip()}"
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if frame.filename == filename
+    ]
+    return {
+        "type": type(exc).__name__,
+        "message": message[:2000],
+        "trace": frames[-5:],
+    }
+
+
+def run(
+    exercise: Exercise,
+    cases: dict,
+    items: Sequence[tuple[int, int]],
+    source: str,
+    filename: str,
+    ctx: Context,
+    fd: int,
+) -> None:
+    """Import the submission and run ``items`` (check index, case index)."""
+    try:
+        module = load_module(exercise.name, source, filename)
+    except BaseException as exc:
+        write_frame(fd, {"kind": "import", "error": describe_error(exc, filename)})
+        return
+    write_frame(fd, {"kind": "import", "error": None})
+    for check_index, case_index in items:
+        check = exercise.checks[check_index]
+        case = cases[check.name][case_index]
+        frame: dict[str, Any] = {"kind": "case", "check": check_index, "case": case_index}
+        try:
+            frame["value"] = to_plain(check.probe(module, case.inputs, ctx))
+        except BaseException as exc:
+            frame["error"] = describe_error(exc, filename)
+        write_frame(fd, frame)
+    write_frame(fd, {"kind": "done"})
+
+
+def child_main(
+    exercise: Exercise,
+    cases: dict,
+    items: Sequence[tuple[int, int]],
+    source: str,
+    filename: str,
+    ctx: Context,
+    fd: int,
+    output_fd: int,
+    plan,
+) -> None:
+    """Body of the forked child: confine, fork the student process, wait.
+
+    Never returns: the process ends with ``os._exit``.
+    """
+    from grader import sandbox
+
+    status = 1
+    try:
+        os.dup2(output_fd, 1)
+        os.dup2(output_fd, 2)
+        os.closerange(3, fd)
+        os.closerange(fd + 1, 1 << 16)
+        active, pid_namespace = sandbox.enter(plan)
+        go_read, go_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(go_write)
+                os.read(go_read, 1)  # wait until the parent has announced this pid
+                os.close(go_read)
+                os.setsid()
+                active = sandbox.confine_student(plan, active, pid_namespace)
+                run(exercise, cases, items, source, filename, ctx, fd)
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(0)
+            finally:
+                os._exit(1)
+        os.close(go_read)
+        write_frame(fd, {"kind": "sandbox", "pid": pid})
+        os.write(go_write, b"x")
+        os.close(go_write)
+        os.close(fd)
+        _, wait_status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(wait_status)
+        status = 128 - code if code < 0 else min(code, 127)
+    finally:
+        os._exit(status)

@@ -1,0 +1,231 @@
+"""Run one exercise's cases in sandboxed children, with deadlines.
+
+The grader forks a child per exercise (the child is cheap: torch is already
+imported). Every case has its own time limit and the exercise has one more.
+When a case hangs or the process dies, that case is charged, the process and
+everything it started are killed, and a fresh child resumes with the next
+case, so one bad function never costs the others their points. A submission
+that cannot even be imported fails all its cases at once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from grader import sandbox, student
+from grader.channel import Closed, FrameReader, Timeout
+from grader.model import Check, Context, Exercise
+
+IMPORT_LIMIT = 20.0
+EXIT_GRACE = 2.0
+OUTPUT_SHOWN = 4000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one case in the student's process.
+
+    Attributes:
+        kind: ``"value"``, ``"raised"``, ``"timeout"`` or ``"crashed"``.
+        value: The plain value returned (``kind == "value"``).
+        error: For ``"raised"``: ``{"type", "message", "trace"}``.
+        message: For ``"timeout"`` and ``"crashed"``: what happened.
+    """
+
+    kind: str
+    value: Any = None
+    error: Any = None
+    message: str = ""
+
+
+@dataclass
+class _Child:
+    pid: int
+    reader: FrameReader
+    inner: int = 0
+    exit_code: int | None = None
+
+
+def run_exercise(
+    exercise: Exercise,
+    cases: dict,
+    source: str,
+    filename: str,
+    ctx: Context,
+    plan: sandbox.Plan,
+) -> tuple[dict, str]:
+    """Run every case of ``exercise``'s behavioural checks on ``source``.
+
+    Returns:
+        ``(outcomes, output)``: an :class:`Outcome` per ``(check index,
+        case index)``, and the start of what the student's code printed.
+    """
+    pending = [
+        (i, j)
+        for i, check in enumerate(exercise.checks)
+        if isinstance(check, Check)
+        for j in range(len(cases[check.name]))
+    ]
+    outcomes: dict = {}
+    stop_at = time.monotonic() + exercise.time_limit
+    with tempfile.TemporaryFile() as output:
+        while pending:
+            child = _spawn(exercise, cases, pending, source, filename, ctx, plan, output.fileno())
+            try:
+                _collect(exercise, child, pending, outcomes, stop_at)
+            finally:
+                _kill(child)
+            if time.monotonic() >= stop_at:
+                for key in pending:
+                    outcomes[key] = Outcome(
+                        "timeout",
+                        message=f"the exercise ran out of its {exercise.time_limit:g} s time limit",
+                    )
+                pending.clear()
+        output.seek(0)
+        text = output.read(OUTPUT_SHOWN + 1).decode("utf-8", "replace")
+    if len(text) > OUTPUT_SHOWN:
+        text = text[:OUTPUT_SHOWN] + "\n[... output truncated]"
+    return outcomes, text
+
+
+def _spawn(exercise, cases, items, source, filename, ctx, plan, output_fd) -> _Child:
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child never returns
+        try:
+            os.close(read_fd)
+            student.child_main(exercise, cases, list(items), source, filename, ctx, write_fd, output_fd, plan)
+        finally:
+            os._exit(1)
+    os.close(write_fd)
+    return _Child(pid, FrameReader(read_fd))
+
+
+def _collect(exercise: Exercise, child: _Child, pending: list, outcomes: dict, stop_at: float) -> None:
+    """Read frames until the child is done, hangs or dies; update in place."""
+    try:
+        hello = child.reader.read(min(stop_at, time.monotonic() + IMPORT_LIMIT))
+        if not (isinstance(hello, dict) and hello.get("kind") == "sandbox" and type(hello.get("pid")) is int):
+            raise Closed("the sandbox did not start")
+        child.inner = hello["pid"]
+        frame = child.reader.read(min(stop_at, time.monotonic() + IMPORT_LIMIT))
+        if not (isinstance(frame, dict) and frame.get("kind") == "import"):
+            raise Closed("sent an unexpected message")
+    except Timeout:
+        _fail_all(pending, outcomes, "timeout", f"importing your module took longer than {IMPORT_LIMIT:g} s")
+        return
+    except Closed as exc:
+        _fail_all(pending, outcomes, "crashed", _death(child, "while being imported", str(exc)))
+        return
+    if frame.get("error") is not None:
+        error = _error(frame["error"])
+        for key in pending:
+            outcomes[key] = Outcome("raised", error=dict(error, stage="import"))
+        pending.clear()
+        return
+    while pending:
+        key = pending[0]
+        check = exercise.checks[key[0]]
+        limit = min(stop_at, time.monotonic() + check.time_limit)
+        try:
+            frame = child.reader.read(limit)
+        except Timeout:
+            seconds = check.time_limit if limit < stop_at else exercise.time_limit
+            outcomes[key] = Outcome("timeout", message=f"it took longer than {seconds:g} s")
+            pending.pop(0)
+            return
+        except Closed as exc:
+            outcomes[key] = Outcome("crashed", message=_death(child, "", str(exc)))
+            pending.pop(0)
+            return
+        if not (
+            isinstance(frame, dict)
+            and frame.get("kind") == "case"
+            and (frame.get("check"), frame.get("case")) == key
+            and ("value" in frame) != ("error" in frame)
+        ):
+            outcomes[key] = Outcome("crashed", message=_death(child, "", "sent an unexpected message"))
+            pending.pop(0)
+            return
+        if "error" in frame:
+            outcomes[key] = Outcome("raised", error=_error(frame["error"]))
+        else:
+            outcomes[key] = Outcome("value", value=frame["value"])
+        pending.pop(0)
+
+
+def _fail_all(pending: list, outcomes: dict, kind: str, message: str) -> None:
+    for key in pending:
+        outcomes[key] = Outcome(kind, message=message)
+    pending.clear()
+
+
+def _error(raw: Any) -> dict:
+    """Validate an error description sent by the student's process."""
+    if not isinstance(raw, dict):
+        return {"type": "Exception", "message": "", "trace": []}
+    kind = raw.get("type") if isinstance(raw.get("type"), str) else "Exception"
+    message = raw.get("message") if isinstance(raw.get("message"), str) else ""
+    trace = raw.get("trace") if isinstance(raw.get("trace"), list) else []
+    trace = [line[:300] for line in trace if isinstance(line, str)][-5:]
+    return {"type": kind[:100], "message": message[:2000], "trace": trace}
+
+
+def _death(child: _Child, when: str, why: str) -> str:
+    """Describe why a child stopped talking, after making sure it is gone."""
+    _kill(child)
+    code = child.exit_code
+    if why:
+        text = f"the process {why}"
+    elif code is None:
+        text = "the process stopped responding"
+    elif code < 0:
+        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+        text = f"the process was killed by signal {name}"
+        if -code == signal.SIGSEGV:
+            text += " (a crash in native code)"
+        elif -code == signal.SIGKILL:
+            text += " (possibly out of memory)"
+    else:
+        text = f"the process exited with status {code} (sys.exit or os._exit?)"
+    return f"{text} {when}".strip()
+
+
+def _kill(child: _Child) -> None:
+    """Make sure the child and its student process are gone; reap the child.
+
+    Killing the student process, PID 1 of its own PID namespace, makes the
+    kernel kill everything it started.
+    """
+    if child.exit_code is not None:
+        return
+    status = None
+    if child.reader.eof:  # it closed the pipe: it is probably exiting by itself
+        deadline = time.monotonic() + EXIT_GRACE
+        while status is None and time.monotonic() < deadline:
+            pid, raw = os.waitpid(child.pid, os.WNOHANG)
+            if pid:
+                status = raw
+            else:
+                time.sleep(0.002)
+    if status is None:
+        for pid in (child.inner, child.pid):
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        _, status = os.waitpid(child.pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    # The middle process exits with 128 + N when the student process died of signal N.
+    child.exit_code = -(code - 128) if code > 128 else code
+    try:
+        os.close(child.reader.fd)
+    except OSError:
+        pass

@@ -1,0 +1,1 @@
+"""Reference solutions (hidden from student code while grading)."""
