@@ -24,13 +24,15 @@ hookspec = pluggy.HookspecMarker("grader")
 
 
 @hookspec
-def grader_add_commands(subparsers: "argparse._SubParsersAction") -> None:
+def grader_add_commands(subparsers: "argparse._SubParsersAction", pm: "pluggy.PluginManager") -> None:
     """Add sub-commands to ``python -m grader``.
 
     Args:
         subparsers: The ``argparse`` sub-parser collection. Add a parser and
             set its default ``command`` to a callable taking
             ``(args, pm)`` and returning an exit status.
+        pm: The plugin manager (to call ``grader_addoption`` on a new
+            sub-command's parser).
     """
 
 
@@ -41,6 +43,19 @@ def grader_addoption(parser: "argparse.ArgumentParser") -> None:
     Args:
         parser: The ``run`` sub-command's parser. Reporters use this to add
             their own options (``--json``).
+    """
+
+
+@hookspec
+def grader_configure(args: "argparse.Namespace") -> None:
+    """Validate parsed options before any work starts.
+
+    Args:
+        args: The parsed command line.
+
+    Raises:
+        grader.errors.UsageError: to reject an option value; the message
+            is shown on one line and the command exits with status 2.
     """
 
 

@@ -57,3 +57,21 @@ def copies(inputs: Mapping[str, Any]) -> dict:
 def unchanged_inputs(inputs: Mapping[str, Any], ctx: Context) -> dict:
     """Oracle for an in-place-modification check: the inputs as they were."""
     return dict(inputs)
+
+
+def attempt_all(*calls: Callable[[], Any]) -> None:
+    """Run each call, ignoring its errors: for checks about side effects only.
+
+    Errors are other checks' business. Raises ``NotImplementedError`` only
+    when every call raised it, so an untouched stub reads "not attempted".
+    """
+    missing = 0
+    for call in calls:
+        try:
+            call()
+        except NotImplementedError:
+            missing += 1
+        except Exception:
+            pass
+    if calls and missing == len(calls):
+        raise NotImplementedError

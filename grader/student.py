@@ -9,6 +9,7 @@ it sends is trusted: the grader validates and compares every value itself.
 
 from __future__ import annotations
 
+import linecache
 import os
 import sys
 import traceback
@@ -24,6 +25,8 @@ def load_module(name: str, source: str, filename: str) -> types.ModuleType:
     """Execute ``source`` as a fresh module called ``name``."""
     module = types.ModuleType(name)
     module.__file__ = filename
+    # The file may be unreadable from the sandbox: let tracebacks find the lines.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     sys.modules[name] = module
     exec(compile(source, filename, "exec", dont_inherit=True), module.__dict__)
     return module

@@ -1,0 +1,67 @@
+"""``python -m grader``: parse the command line and dispatch to a sub-command.
+
+Sub-commands and their options come from plugins (``grader_add_commands``,
+``grader_addoption``). Errors the user can fix (an unknown exercise, a
+missing folder, a malformed plugin) end with one line on stderr and exit
+status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from grader.errors import PluginError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage dump
+        raise UsageError(message)
+
+
+def build_parser(pm) -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="grader",
+        description="Grade PyTorch exercises against reference solutions.",
+    )
+    _plugin_option(parser)
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+    pm.hook.grader_add_commands(subparsers=subparsers, pm=pm)
+    return parser
+
+
+def _plugin_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-p",
+        dest="plugins",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="load the plugin module NAME, or block a plugin with no:NAME (repeatable)",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        early = _Parser(add_help=False)
+        _plugin_option(early)
+        known, _ = early.parse_known_args(argv)
+        from grader.manager import get_plugin_manager
+
+        pm = get_plugin_manager(known.plugins)
+        parser = build_parser(pm)
+        args = parser.parse_args(argv)
+        if not hasattr(args, "command"):
+            parser.print_help(sys.stderr)
+            return 2
+        pm.hook.grader_configure(args=args)
+        return int(args.command(args, pm))
+    except (UsageError, PluginError) as exc:
+        print(f"grader: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("grader: interrupted", file=sys.stderr)
+        return 130

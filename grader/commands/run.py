@@ -1,0 +1,66 @@
+"""``python -m grader run``: grade a submission and report."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from grader import hookimpl
+from grader.device import CHOICES, DeviceError
+from grader.errors import UsageError
+from grader.manager import collect_exercises
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 100, not {text}")
+    return value
+
+
+@hookimpl
+def grader_add_commands(subparsers, pm):
+    parser = subparsers.add_parser("run", help="grade a submission")
+    parser.add_argument("exercises", nargs="*", metavar="EXERCISE", help="exercises to grade (default: all)")
+    parser.add_argument(
+        "--submission",
+        type=Path,
+        default=Path("exercises"),
+        metavar="DIR",
+        help="folder holding <exercise>.py files (default: exercises/)",
+    )
+    parser.add_argument("--device", choices=CHOICES, default="auto", help="torch device (default: auto)")
+    parser.add_argument(
+        "--fail-under",
+        type=_percent,
+        default=None,
+        metavar="PERCENT",
+        help="exit with status 1 when the score is below PERCENT",
+    )
+    pm.hook.grader_addoption(parser=parser)
+    parser.set_defaults(command=run)
+
+
+def run(args, pm) -> int:
+    from grader.grading import grade
+
+    exercises = collect_exercises(pm)
+    unknown = [name for name in args.exercises if name not in exercises]
+    if unknown:
+        raise UsageError(f"unknown exercise {unknown[0]!r} (known: {', '.join(exercises)})")
+    if not args.submission.is_dir():
+        raise UsageError(f"submission folder {str(args.submission)!r} does not exist")
+    chosen = [exercises[name] for name in dict.fromkeys(args.exercises)] or list(exercises.values())
+    if not chosen:
+        raise UsageError("no exercises are installed")
+    try:
+        report = grade(pm, chosen, args.submission, args.device)
+    except DeviceError as exc:
+        raise UsageError(str(exc)) from None
+    pm.hook.grader_report_finish(report=report, args=args)
+    if args.fail_under is not None and report.percent < args.fail_under:
+        return 1
+    return 0

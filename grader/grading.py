@@ -1,0 +1,162 @@
+"""One grading run: cases, references, sandboxed student runs, scores.
+
+The order matters for speed and safety. Cases are generated first, with
+numpy only; the reference process is forked before this process imports
+torch, so both import it at the same time on different cores; every
+exercise then runs in a child forked from this process, which never does
+torch work itself (forking after torch has run parallel work deadlocks).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pluggy
+
+from grader import sandbox, scoring, supervisor
+from grader.device import resolve
+from grader.errors import PluginError
+from grader.model import Case, Check, Context, Exercise
+from grader.reference import ReferenceProcess
+from grader.results import ExerciseResult, Report, Session
+
+MAX_SOURCE_BYTES = 1 << 20
+
+
+def make_cases(exercise: Exercise) -> dict[str, list[Case]]:
+    """Run every check's seeded case factory.
+
+    Raises:
+        PluginError: when a factory fails or returns something malformed.
+    """
+    cases: dict[str, list[Case]] = {}
+    for check in exercise.checks:
+        if not isinstance(check, Check):
+            continue
+        digest = int.from_bytes(hashlib.sha256(check.name.encode()).digest()[:4], "big")
+        rng = np.random.default_rng([exercise.seed, digest])
+        where = f"plugin {exercise.plugin!r}, exercise {exercise.name!r}, check {check.name!r}"
+        try:
+            made = list(check.cases(rng))
+        except Exception as exc:
+            raise PluginError(f"{where}: the case factory failed: {type(exc).__name__}: {exc}") from None
+        if not made or not all(isinstance(c, Case) and isinstance(c.inputs, dict) for c in made):
+            raise PluginError(f"{where}: the case factory must return a non-empty list of grader.Case")
+        cases[check.name] = made
+    return cases
+
+
+def hidden_paths(exercises: Sequence[Exercise]) -> tuple[str, ...]:
+    """Folders student code must not see: each reference's folder and the repository history."""
+    before = set(sys.modules)
+    hidden: set[str] = set()
+    for exercise in exercises:
+        try:
+            spec = importlib.util.find_spec(exercise.reference)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None or not spec.origin:
+            continue
+        folder = Path(spec.origin).resolve().parent
+        hidden.add(str(folder))
+        for parent in folder.parents:
+            if (parent / ".git").is_dir():
+                hidden.add(str(parent / ".git"))
+                break
+    for name in set(sys.modules) - before:  # find_spec imported parent packages
+        del sys.modules[name]
+    return tuple(sorted(hidden))
+
+
+def read_source(path: Path) -> str | None:
+    """The submission's text, or ``None`` when the file does not exist."""
+    try:
+        data = path.read_bytes()[: MAX_SOURCE_BYTES + 1]
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"raise ImportError({f'could not read the file: {exc}'!r})\n"
+    if len(data) > MAX_SOURCE_BYTES:
+        return "raise ImportError('the file is larger than 1 MiB')\n"
+    return data.decode("utf-8", "replace")
+
+
+def grade(
+    pm: pluggy.PluginManager,
+    exercises: Sequence[Exercise],
+    submission: Path,
+    device: str = "auto",
+) -> Report:
+    """Grade ``submission`` on ``exercises`` and return the report.
+
+    Calls the ``grader_report_start`` and ``grader_report_exercise`` hooks
+    as it goes. Every student process is gone when this returns.
+
+    Raises:
+        grader.device.DeviceError: when the requested device is missing.
+        PluginError: when an exercise plugin's case factory is broken.
+    """
+    started = time.monotonic()
+    cases = {e.name: make_cases(e) for e in exercises}
+    sources = {e.name: read_source(submission / f"{e.name}.py") for e in exercises}
+    graded = [e for e in exercises if sources[e.name] is not None]
+    references = ReferenceProcess(graded, cases)
+    try:
+        resolved = resolve(device)
+        references.start(resolved)
+        plan = sandbox.Plan(hide=hidden_paths(exercises))
+        session = Session(
+            exercises=tuple(e.name for e in exercises),
+            submission=str(submission),
+            device=resolved,
+            protections=sandbox.detect(plan),
+        )
+        pm.hook.grader_report_start(session=session)
+        results = []
+        for exercise in exercises:
+            result = _grade_one(pm, exercise, cases[exercise.name], sources[exercise.name], submission, resolved, plan, references)
+            pm.hook.grader_report_exercise(result=result)
+            results.append(result)
+    finally:
+        references.close()
+    return Report(session=session, exercises=tuple(results), seconds=time.monotonic() - started)
+
+
+def _grade_one(pm, exercise, cases, source, submission, device, plan, references) -> ExerciseResult:
+    started = time.monotonic()
+    path = submission / f"{exercise.name}.py"
+    if source is None:
+        return scoring.not_attempted(exercise, f"{path} does not exist")
+    ctx = Context(device="cpu" if exercise.framework == "numpy" else device, role="student")
+    outcomes, output = supervisor.run_exercise(
+        exercise, cases, source, str(path), ctx, replace(plan, memory_limit_mb=exercise.memory_limit_mb)
+    )
+    expected = references.results(exercise.name, time.monotonic() + max(120.0, 2 * exercise.time_limit))
+
+    def compare(check, case, want, got):
+        try:
+            verdict = pm.hook.grader_compare(check=check, case=case, expected=want, got=got)
+        except Exception as exc:
+            return f"the comparator failed ({type(exc).__name__}: {exc}); tell your instructor"
+        return f"no comparator is named {check.compare!r}" if verdict is None else verdict
+
+    checks = [
+        scoring.score_check(exercise, i, cases[check.name], expected, outcomes, compare)
+        if isinstance(check, Check)
+        else scoring.score_source_check(check, source)
+        for i, check in enumerate(exercise.checks)
+    ]
+    return ExerciseResult(
+        name=exercise.name,
+        title=exercise.title,
+        checks=tuple(scoring.finish_static_checks(exercise, checks)),
+        seconds=time.monotonic() - started,
+        output=output,
+    )

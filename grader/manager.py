@@ -1,0 +1,139 @@
+"""Build the plugin manager and collect the exercises its plugins declare.
+
+Plugins come from three places, in this order: the grader's own built-in
+plugins (comparators, reporters, sub-commands), the built-in exercise
+catalog (every module of :mod:`grader.catalog`), and installed
+distributions that declare an entry point in the ``grader`` group. Modules
+named with ``-p MODULE`` (or in ``GRADER_PLUGINS``, comma-separated) are
+added last; ``-p no:NAME`` blocks a plugin by name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import os
+import pkgutil
+from typing import Iterable
+
+import pluggy
+
+from grader import hookspecs
+from grader.errors import PluginError
+from grader.model import Exercise, ExerciseDefinitionError, validate
+
+PROJECT = "grader"
+
+BUILTIN_PLUGINS = (
+    "grader.comparators",
+    "grader.commands.list",
+    "grader.commands.run",
+    "grader.commands.stubs",
+    "grader.reporters.terminal",
+    "grader.reporters.jsonfile",
+)
+
+
+def get_plugin_manager(plugins: Iterable[str] = ()) -> pluggy.PluginManager:
+    """Return a plugin manager with every plugin registered.
+
+    Args:
+        plugins: ``-p`` values: module names to register, or ``no:NAME`` to
+            block the plugin called ``NAME`` (a built-in module name, a
+            catalog exercise module such as ``grader.catalog.bow``, or an
+            entry-point name).
+
+    Raises:
+        PluginError: naming the plugin that failed to import or that
+            implements a hook the grader does not know.
+    """
+    requested = list(plugins) + [p for p in os.environ.get("GRADER_PLUGINS", "").split(",") if p.strip()]
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for value in requested:
+        if value.startswith("no:"):
+            pm.set_blocked(value[3:])
+    for name in BUILTIN_PLUGINS + tuple(_catalog_modules()):
+        _register_module(pm, name)
+    _load_entry_points(pm)
+    for value in requested:
+        if not value.startswith("no:"):
+            _register_module(pm, value.strip())
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin {exc.plugin_name!r}: {_first_line(exc)}") from None
+    return pm
+
+
+def _catalog_modules() -> list[str]:
+    from grader import catalog
+
+    names = sorted(info.name for info in pkgutil.iter_modules(catalog.__path__) if not info.name.startswith("_"))
+    rank = {name: i for i, name in enumerate(catalog.ORDER)}
+    names.sort(key=lambda name: rank.get(name, len(rank)))
+    return [f"grader.catalog.{name}" for name in names]
+
+
+def _register_module(pm: pluggy.PluginManager, name: str) -> None:
+    if pm.is_blocked(name) or pm.get_plugin(name) is not None:
+        return
+    try:
+        module = importlib.import_module(name)
+    except Exception as exc:
+        raise PluginError(f"plugin {name!r} failed to import: {type(exc).__name__}: {_first_line(exc)}") from None
+    _register(pm, module, name)
+
+
+def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
+    try:
+        pm.register(plugin, name=name)
+    except (pluggy.PluginValidationError, ValueError) as exc:
+        raise PluginError(f"plugin {name!r}: {_first_line(exc)}") from None
+
+
+def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    for ep in importlib.metadata.entry_points(group=PROJECT):
+        if pm.is_blocked(ep.name) or pm.get_plugin(ep.name) is not None:
+            continue
+        dist = getattr(ep.dist, "name", "?")
+        try:
+            plugin = ep.load()
+        except Exception as exc:
+            raise PluginError(
+                f"plugin {ep.name!r} (from {dist}) failed to import: {type(exc).__name__}: {_first_line(exc)}"
+            ) from None
+        _register(pm, plugin, ep.name)
+
+
+def collect_exercises(pm: pluggy.PluginManager) -> dict[str, Exercise]:
+    """Ask every plugin for its exercises; validate and index them by name.
+
+    Raises:
+        PluginError: for a malformed declaration or a duplicate name, naming
+            the plugin(s).
+    """
+    exercises: dict[str, Exercise] = {}
+    for impl in reversed(pm.hook.grader_exercises.get_hookimpls()):
+        name = impl.plugin_name
+        try:
+            declared = impl.function()
+        except Exception as exc:
+            raise PluginError(f"plugin {name!r} failed in grader_exercises: {type(exc).__name__}: {exc}") from None
+        if not isinstance(declared, (list, tuple)):
+            raise PluginError(f"plugin {name!r}: grader_exercises must return a list of grader.Exercise")
+        for item in declared:
+            try:
+                exercise = validate(item, name)
+            except ExerciseDefinitionError as exc:
+                raise PluginError(str(exc)) from None
+            if exercise.name in exercises:
+                other = exercises[exercise.name].plugin
+                raise PluginError(f"exercise {exercise.name!r} is declared by both {other!r} and {name!r}")
+            exercises[exercise.name] = exercise
+    return exercises
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

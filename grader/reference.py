@@ -1,0 +1,118 @@
+"""Compute expected values in a process that never runs student code.
+
+The process is forked from the grader before torch does any work (so that
+forking stays safe), imports torch and the reference modules itself, and
+streams one frame of plain data per exercise, in order.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import sys
+from typing import Any, Sequence
+
+from grader.channel import Closed, FrameReader, Timeout, write_frame
+from grader.model import Check, Context, Exercise
+from grader.plain import to_plain
+
+
+class ReferenceProcess:
+    """A forked worker computing the expected value of every case."""
+
+    def __init__(self, exercises: Sequence[Exercise], cases: dict) -> None:
+        self._names = [e.name for e in exercises]
+        device_read, self._device_write = os.pipe()
+        result_read, result_write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # pragma: no cover - runs in the child
+            try:
+                os.close(self._device_write)
+                os.close(result_read)
+                _child(exercises, cases, device_read, result_write)
+            finally:
+                os._exit(0)
+        os.close(device_read)
+        os.close(result_write)
+        self._reader = FrameReader(result_read)
+        self._done: dict[str, dict] = {}
+
+    def start(self, device: str) -> None:
+        """Tell the worker which device torch exercises use; it starts computing."""
+        os.write(self._device_write, device.encode() + b"\n")
+        os.close(self._device_write)
+
+    def results(self, name: str, deadline: float) -> dict:
+        """Expected values of exercise ``name``: ``(check, case) -> ("value", v) | ("error", message)``."""
+        while name not in self._done:
+            try:
+                frame = self._reader.read(deadline)
+            except (Timeout, Closed) as exc:
+                why = "took too long" if isinstance(exc, Timeout) else "stopped"
+                for missing in self._names:
+                    self._done.setdefault(missing, {"error": f"the reference process {why}"})
+                self.close()
+                break
+            self._done[frame["exercise"]] = frame
+        frame = self._done[name]
+        if "error" in frame:
+            return {"error": frame["error"]}
+        return {(i, j): (kind, value) for i, j, kind, value in frame["results"]}
+
+    def close(self) -> None:
+        """Stop the worker (if still running) and reap it."""
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+        try:
+            os.close(self._reader.fd)
+        except OSError:
+            pass
+
+
+def _child(exercises: Sequence[Exercise], cases: dict, device_fd: int, out_fd: int) -> None:
+    import ctypes
+
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the grader
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    import torch  # noqa: F401  (import before reading the device: overlaps with the parent)
+
+    with os.fdopen(device_fd) as f:
+        device = f.readline().strip()
+    if not device:
+        return
+    for exercise in exercises:
+        write_frame(out_fd, {"exercise": exercise.name, "results": compute(exercise, cases[exercise.name], device)})
+
+
+def compute(exercise: Exercise, cases: dict, device: str) -> list:
+    """Expected values for every case of ``exercise``, as ``[check, case, kind, value]`` rows."""
+    ctx = Context(device="cpu" if exercise.framework == "numpy" else device, role="reference")
+    rows: list[list[Any]] = []
+    try:
+        module = importlib.import_module(exercise.reference)
+    except Exception as exc:
+        module, import_error = None, f"importing {exercise.reference} failed: {type(exc).__name__}: {exc}"
+    for i, check in enumerate(exercise.checks):
+        if not isinstance(check, Check):
+            continue
+        for j, case in enumerate(cases[check.name]):
+            try:
+                if check.oracle is not None:
+                    value = check.oracle(case.inputs, ctx)
+                elif module is None:
+                    raise RuntimeError(import_error)
+                else:
+                    value = check.probe(module, case.inputs, ctx)
+                rows.append([i, j, "value", to_plain(value)])
+            except Exception as exc:
+                rows.append([i, j, "error", f"{type(exc).__name__}: {exc}"])
+    return rows

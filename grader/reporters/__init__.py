@@ -1,0 +1,1 @@
+"""Reporters: plugins that read results and present them. They never score."""

@@ -1,0 +1,138 @@
+"""Turn outcomes into check results: points and messages. Never prints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader.model import Check, Exercise, SourceCheck
+from grader.results import CheckResult, ExerciseResult
+from grader.supervisor import Outcome
+
+NOT_ATTEMPTED = "NotImplementedError"
+
+
+def score_check(
+    exercise: Exercise,
+    index: int,
+    cases: list,
+    expected: dict,
+    outcomes: dict,
+    compare,
+) -> CheckResult:
+    """Score a behavioural check: all of its cases must pass.
+
+    Args:
+        exercise: The exercise.
+        index: The check's index in ``exercise.checks``.
+        cases: The check's cases.
+        expected: ``(check, case) -> ("value", v) | ("error", message)``
+            from the reference process, or ``{"error": message}``.
+        outcomes: ``(check, case) -> Outcome`` from the student's process.
+        compare: ``compare(check, case, expected, got) -> True | message``.
+    """
+    check = exercise.checks[index]
+    failures: list[tuple[str, str, bool]] = []  # (status, message, attempted)
+    for j, case in enumerate(cases):
+        ref = expected.get((index, j)) if "error" not in expected else ("error", expected["error"])
+        if ref is None or ref[0] == "error":
+            detail = ref[1] if ref else "no expected value"
+            return _result(
+                check,
+                "error",
+                f"the reference failed on {case.label} ({detail}). This is a problem with the exercise, "
+                "not with your code: please tell your instructor.",
+            )
+        outcome: Outcome = outcomes.get((index, j), Outcome("crashed", message="it was not run"))
+        failure = _judge(check, case, ref[1], outcome, compare)
+        if failure:
+            failures.append(failure)
+    if not failures:
+        return _result(check, "passed", "")
+    status, message, attempted = failures[0]
+    if not attempted:
+        return _result(check, "failed", message, attempted=False)
+    if len(cases) > 1:
+        first, *rest = message.split("\n")
+        message = "\n".join([f"{first} [{len(failures)} of {len(cases)} cases failed]", *rest])
+    if check.hint:
+        message += f"\nHint: {check.hint}"
+    return _result(check, status, message)
+
+
+def _judge(check: Check, case, expected: Any, outcome: Outcome, compare) -> tuple[str, str, bool] | None:
+    where = f"{check.function}, on {case.label}"
+    if outcome.kind == "value":
+        verdict = compare(check, case, expected, outcome.value)
+        if verdict is True:
+            return None
+        return ("failed", f"{where}: {verdict}", True)
+    if outcome.kind == "raised":
+        error = outcome.error
+        if error["type"] == NOT_ATTEMPTED:
+            what = "the module" if error.get("stage") == "import" else check.function
+            return ("failed", f"not attempted: {what} raises NotImplementedError", False)
+        text = f"{error['type']}: {error['message']}".strip().rstrip(":")
+        if error.get("stage") == "import":
+            where = "importing your module"
+        trace = "".join(f"\n    {line}" for line in error.get("trace", []))
+        return ("error", f"{where}: raised {text}{trace}", True)
+    if outcome.kind == "timeout":
+        return ("timeout", f"{where}: did not finish: {outcome.message}", True)
+    return ("error", f"{where}: crashed: {outcome.message}", True)
+
+
+def score_source_check(check: SourceCheck, source: str | None) -> CheckResult:
+    """Score a static check on the submitted source (``None``: no file)."""
+    if source is None:
+        return _result(check, "failed", "not attempted: the file is missing", attempted=False)
+    try:
+        problems = list(check.inspect(source))
+    except Exception as exc:  # an inspector bug must not crash the run
+        return _result(check, "error", f"the check itself failed ({type(exc).__name__}: {exc}); tell your instructor")
+    if not problems:
+        return _result(check, "passed", "")
+    message = f"{check.function}: " + "; ".join(problems[:5])
+    if len(problems) > 5:
+        message += f" (and {len(problems) - 5} more)"
+    if check.hint:
+        message += f"\nHint: {check.hint}"
+    return _result(check, "failed", message)
+
+
+def _result(check, status: str, message: str, attempted: bool = True) -> CheckResult:
+    return CheckResult(
+        name=check.name,
+        function=check.function,
+        status=status,  # type: ignore[arg-type]
+        score=float(check.points) if status == "passed" else 0.0,
+        max_score=float(check.points),
+        message=message,
+        attempted=attempted,
+        description=check.description,
+    )
+
+
+def not_attempted(exercise: Exercise, why: str) -> ExerciseResult:
+    """Zero for every check of an exercise whose file is missing."""
+    return ExerciseResult(
+        name=exercise.name,
+        title=exercise.title,
+        checks=tuple(_result(c, "failed", f"not attempted: {why}", attempted=False) for c in exercise.checks),
+    )
+
+
+def finish_static_checks(exercise: Exercise, checks: list) -> list:
+    """Source checks earn nothing for a module that implements nothing.
+
+    A stub passes "does not import torch" trivially; award static points only
+    when at least one behavioural check passed.
+    """
+    dynamic = [c for c, spec in zip(checks, exercise.checks) if isinstance(spec, Check)]
+    if any(c.status == "passed" for c in dynamic) or not dynamic:
+        return checks
+    return [
+        _result(spec, "failed", "not attempted: static checks count once some of the code works", attempted=False)
+        if isinstance(spec, SourceCheck) and c.status == "passed"
+        else c
+        for c, spec in zip(checks, exercise.checks)
+    ]
