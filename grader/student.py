@@ -78,6 +78,13 @@ def run(
     write_frame(fd, {"kind": "done"})
 
 
+def _fresh_standard_streams() -> None:
+    """Point sys.stdin/stdout/stderr at fds 0-2 (stdin is /dev/null, output a capped file)."""
+    sys.stdin = open(0, "r", closefd=False)
+    sys.stdout = open(1, "w", closefd=False, buffering=1, errors="replace")
+    sys.stderr = open(2, "w", closefd=False, buffering=1, errors="replace")
+
+
 def child_main(
     exercise: Exercise,
     cases: dict,
@@ -110,7 +117,8 @@ def child_main(
                 os.read(go_read, 1)  # wait until the parent has announced this pid
                 os.close(go_read)
                 os.setsid()
-                active = sandbox.confine_student(plan, active, pid_namespace)
+                sandbox.confine_student(plan, active, pid_namespace)
+                _fresh_standard_streams()
                 run(exercise, cases, items, source, filename, ctx, fd)
                 sys.stdout.flush()
                 sys.stderr.flush()

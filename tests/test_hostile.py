@@ -1,0 +1,385 @@
+"""Hostile submissions: the threat model of untrusted grading, one attack per test.
+
+Each attack is the submission for ``toy_a``; ``toy_b`` is a correct
+submission graded in the same run. For every attack: toy_a scores zero,
+toy_b scores full marks, no process the attack started is left, and the
+references and grader files are unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from grader import sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+TOY_B = (ROOT / "tests/plugins/toy_solutions/toy_b.py").read_text()
+GUARDED = [
+    ROOT / "tests/plugins/toy_solutions/toy_a.py",
+    ROOT / "grader/compare.py",
+    ROOT / "grader/scoring.py",
+    ROOT / "solutions/diy_model.py",
+]
+PROTECTED = sandbox.detect(sandbox.Plan())
+needs_namespaces = pytest.mark.skipif(
+    not PROTECTED["processes confined"], reason="Linux namespaces are not available here"
+)
+
+pytestmark = pytest.mark.hostile
+
+
+def _digest() -> dict:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in GUARDED}
+
+
+def _leftovers() -> list[int]:
+    """Processes forked from this test process that are still alive."""
+    mine = Path("/proc/self/cmdline").read_bytes()
+    left = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if (entry / "cmdline").read_bytes() == mine:
+                stat = (entry / "stat").read_text()
+                if stat.rsplit(")", 1)[1].split()[0] != "Z":
+                    left.append(int(entry.name))
+        except OSError:
+            pass
+    return left
+
+
+@pytest.fixture(scope="module")
+def toy_pm():
+    from grader.manager import get_plugin_manager
+
+    return get_plugin_manager(["no:grader.reporters.terminal", "tests.plugins.toy"])
+
+
+@pytest.fixture
+def attack(tmp_path, toy_pm):
+    """``attack(source) -> (toy_a result, toy_b result)``, asserting the invariants."""
+    from grader.grading import grade
+    from grader.manager import collect_exercises
+
+    exercises = collect_exercises(toy_pm)
+
+    def run(source: str):
+        before = _digest()
+        (tmp_path / "toy_a.py").write_text(textwrap.dedent(source))
+        (tmp_path / "toy_b.py").write_text(TOY_B)
+        report = grade(toy_pm, [exercises["toy_a"], exercises["toy_b"]], tmp_path, "cpu")
+        a, b = report.exercises
+        assert a.score == 0, [(c.name, c.status, c.message) for c in a.checks]
+        assert b.score == b.max_score, [(c.name, c.status, c.message) for c in b.checks]
+        time.sleep(0.2)
+        assert _leftovers() == []
+        assert _digest() == before
+        return a, b
+
+    return run
+
+
+def _statuses(result) -> dict:
+    return {c.name: c.status for c in result.checks}
+
+
+def test_infinite_loop_at_import(attack):
+    a, _ = attack("while True:\n    pass\n")
+    assert _statuses(a)["add_one"] == "timeout"
+
+
+def test_infinite_loop_in_function(attack):
+    a, _ = attack(
+        """
+        def add_one(x):
+            while True:
+                pass
+        def total(x):
+            while True:
+                pass
+        """
+    )
+    assert _statuses(a) == {"add_one": "timeout", "total": "timeout", "numpy_only": "failed"}
+
+
+def test_sleep_forever(attack):
+    a, _ = attack("import time\ndef add_one(x):\n    time.sleep(10**6)\ntotal = add_one\n")
+    assert "longer than" in a.checks[0].message
+
+
+def test_exhausts_memory(attack):
+    a, _ = attack(
+        """
+        def add_one(x):
+            hog = []
+            while True:
+                hog.append(bytearray(50 * 2**20))
+        total = add_one
+        """
+    )
+    assert _statuses(a)["add_one"] in {"error", "timeout"}
+
+
+def test_segfault(attack):
+    a, _ = attack("import ctypes\ndef add_one(x):\n    ctypes.string_at(0)\ntotal = add_one\n")
+    assert "SIGSEGV" in a.checks[0].message
+
+
+@pytest.mark.parametrize("exit_call", ["os._exit(0)", "sys.exit(0)", "raise SystemExit(3)", "os.abort()"])
+def test_exits(attack, exit_call):
+    a, _ = attack(f"import os, sys\ndef add_one(x):\n    {exit_call}\ntotal = add_one\n")
+    assert _statuses(a)["add_one"] == "error"
+
+
+def test_exit_at_import(attack):
+    a, _ = attack("import os\nos._exit(0)\n")
+    assert "imported" in a.checks[0].message
+
+
+def test_reads_stdin(attack):
+    a, _ = attack("def add_one(x):\n    return float(input())\ntotal = add_one\n")
+    assert "EOFError" in a.checks[0].message
+
+
+def test_floods_output(attack):
+    a, _ = attack(
+        """
+        import sys
+        def add_one(x):
+            for _ in range(500):
+                sys.stdout.write("x" * 2**20)
+            return x
+        total = add_one
+        """
+    )
+    assert len(a.output) < 10_000
+
+
+def test_forks_and_escapes_with_setsid(attack):
+    a, _ = attack(
+        """
+        import os, time
+        def add_one(x):
+            if os.fork() == 0:
+                os.setsid()
+                if os.fork() == 0:
+                    time.sleep(600)
+                os._exit(0)
+            time.sleep(0.1)
+            return x
+        total = add_one
+        """
+    )
+
+
+def test_spawns_a_subprocess(attack):
+    a, _ = attack(
+        """
+        import subprocess, sys
+        def add_one(x):
+            subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True)
+            return x
+        total = add_one
+        """
+    )
+
+
+def test_kills_everything_it_can(attack):
+    attack("import os, signal\ndef add_one(x):\n    os.kill(-1, signal.SIGKILL)\ntotal = add_one\n")
+
+
+def test_monkeypatches_comparisons(attack):
+    attack(
+        """
+        import builtins, math, unittest
+        import numpy as np
+        np.allclose = lambda *a, **k: True
+        np.isclose = lambda a, b, **k: np.ones(np.shape(a), bool)
+        np.array_equal = lambda *a, **k: True
+        np.testing.assert_allclose = lambda *a, **k: None
+        math.isclose = lambda *a, **k: True
+        unittest.TestCase.assertEqual = lambda *a, **k: None
+        builtins.isinstance = lambda *a: True
+        def add_one(x):
+            return x
+        def total(x):
+            return 0.0
+        """
+    )
+
+
+def test_returns_look_alike_objects(attack):
+    a, _ = attack(
+        """
+        import numpy as np
+        class Liar(float):
+            def __eq__(self, other):
+                return True
+            __hash__ = float.__hash__
+        class LyingArray(np.ndarray):
+            def __eq__(self, other):
+                return np.ones(self.shape, bool)
+        class Evil:
+            def __reduce__(self):
+                return (print, ("unpickled!",))
+        def add_one(x):
+            return np.zeros_like(x).view(LyingArray)
+        def total(x):
+            return Liar(12345.0)
+        """
+    )
+
+
+def test_returns_unpicklable_evil(attack):
+    a, _ = attack(
+        """
+        import os
+        class Evil:
+            def __reduce__(self):
+                return (os.system, ("touch /tmp/pwned-by-student",))
+        def add_one(x):
+            return Evil()
+        total = add_one
+        """
+    )
+    assert "object of type Evil" in a.checks[0].message
+    assert not Path("/tmp/pwned-by-student").exists()
+
+
+@needs_namespaces
+def test_imports_the_reference(attack):
+    a, _ = attack(
+        """
+        def add_one(x):
+            from tests.plugins.toy_solutions.toy_a import add_one as ref
+            return ref(x)
+        def total(x):
+            import importlib
+            return importlib.import_module("tests.plugins.toy_solutions.toy_a").total(x)
+        """
+    )
+    assert "ModuleNotFoundError" in a.checks[0].message or "ImportError" in a.checks[0].message
+
+
+@needs_namespaces
+def test_reads_the_reference_from_disk(attack):
+    path = ROOT / "tests/plugins/toy_solutions/toy_a.py"
+    a, _ = attack(
+        f"""
+        def add_one(x):
+            namespace = {{}}
+            exec(open({str(path)!r}).read(), namespace)
+            return namespace["add_one"](x)
+        total = add_one
+        """
+    )
+    assert "FileNotFoundError" in a.checks[0].message
+
+
+@needs_namespaces
+def test_rewrites_references_and_grader(attack):
+    targets = [str(p) for p in GUARDED]
+    a, _ = attack(
+        f"""
+        def add_one(x):
+            for path in {targets!r}:
+                try:
+                    open(path, "w").write("def add_one(x):\\n    return x\\n")
+                except OSError:
+                    pass
+            return x
+        total = add_one
+        """
+    )
+
+
+@needs_namespaces
+def test_no_network(attack):
+    a, _ = attack(
+        """
+        import socket
+        def add_one(x):
+            socket.create_connection(("127.0.0.1", 9), timeout=1)
+            return x + 1
+        total = add_one
+        """
+    )
+    assert "Network is unreachable" in a.checks[0].message
+
+
+def test_raises_weird_exceptions(attack):
+    a, _ = attack(
+        """
+        class Weird(Exception):
+            def __str__(self):
+                raise RuntimeError("no message for you")
+        def add_one(x):
+            raise Weird()
+        def total(x):
+            raise KeyboardInterrupt
+        """
+    )
+    assert "Weird" in a.checks[0].message
+
+
+def test_writes_garbage_to_the_result_pipe(attack):
+    attack(
+        """
+        import os
+        def add_one(x):
+            for fd in range(3, 20):
+                try:
+                    os.write(fd, b"\\xff" * 100 + b'["d",[["kind",["s","case"]]]]')
+                except OSError:
+                    pass
+            return x
+        total = add_one
+        """
+    )
+
+
+@needs_namespaces
+def test_report_cannot_be_rewritten_afterwards(tmp_path):
+    """A background process started by the submission cannot alter the JSON report."""
+    report = tmp_path / "report.json"
+    submission = tmp_path / "sub"
+    submission.mkdir()
+    (submission / "toy_b.py").write_text(TOY_B)
+    (submission / "toy_a.py").write_text(
+        textwrap.dedent(
+            f"""
+            import os, time
+            def add_one(x):
+                if os.fork() == 0:
+                    os.setsid()
+                    for _ in range(100):
+                        time.sleep(0.05)
+                        try:
+                            open({str(report)!r}, "w").write('{{"score": 1000}}')
+                        except OSError:
+                            pass
+                    os._exit(0)
+                return x
+            total = add_one
+            """
+        )
+    )
+    command = [sys.executable, "-m", "grader", "-p", "tests.plugins.toy", "run", "toy_a", "toy_b"]
+    command += ["--submission", str(submission), "--json", str(report), "--device", "cpu"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    first = report.read_text()
+    time.sleep(1.0)
+    assert report.read_text() == first
+    data = json.loads(first)
+    assert [e["score"] for e in data["exercises"]] == [0, 2]
