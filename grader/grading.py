@@ -138,7 +138,9 @@ def _grade_one(pm, exercise, cases, source, submission, device, plan, references
     outcomes, output = supervisor.run_exercise(
         exercise, cases, source, str(path), ctx, replace(plan, memory_limit_mb=exercise.memory_limit_mb)
     )
-    expected = references.results(exercise.name, time.monotonic() + max(120.0, 2 * exercise.time_limit))
+    expected = {}
+    if any(outcome.kind == "value" for outcome in outcomes.values()):
+        expected = references.results(exercise.name, time.monotonic() + max(120.0, 2 * exercise.time_limit))
 
     def compare(check, case, want, got):
         try:

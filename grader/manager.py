@@ -114,7 +114,7 @@ def collect_exercises(pm: pluggy.PluginManager) -> dict[str, Exercise]:
             the plugin(s).
     """
     exercises: dict[str, Exercise] = {}
-    for impl in reversed(pm.hook.grader_exercises.get_hookimpls()):
+    for impl in pm.hook.grader_exercises.get_hookimpls():
         name = impl.plugin_name
         try:
             declared = impl.function()

@@ -33,17 +33,20 @@ def score_check(
     check = exercise.checks[index]
     failures: list[tuple[str, str, bool]] = []  # (status, message, attempted)
     for j, case in enumerate(cases):
-        ref = expected.get((index, j)) if "error" not in expected else ("error", expected["error"])
-        if ref is None or ref[0] == "error":
-            detail = ref[1] if ref else "no expected value"
-            return _result(
-                check,
-                "error",
-                f"the reference failed on {case.label} ({detail}). This is a problem with the exercise, "
-                "not with your code: please tell your instructor.",
-            )
         outcome: Outcome = outcomes.get((index, j), Outcome("crashed", message="it was not run"))
-        failure = _judge(check, case, ref[1], outcome, compare)
+        want = None
+        if outcome.kind == "value":  # expected values are needed only to compare values
+            ref = ("error", expected["error"]) if "error" in expected else expected.get((index, j))
+            if ref is None or ref[0] == "error":
+                detail = ref[1] if ref else "no expected value"
+                return _result(
+                    check,
+                    "error",
+                    f"the reference failed on {case.label} ({detail}). This is a problem with the "
+                    "exercise, not with your code: please tell your instructor.",
+                )
+            want = ref[1]
+        failure = _judge(check, case, want, outcome, compare)
         if failure:
             failures.append(failure)
     if not failures:

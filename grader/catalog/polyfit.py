@@ -127,7 +127,14 @@ def _run_fit(module, inputs):
 
 def _fit_losses(module, inputs, ctx):
     _, losses = _run_fit(module, inputs)
-    return np.array([float(loss) for loss in losses])
+    return np.array([_number(loss, f"losses[{t}]") for t, loss in enumerate(losses)])
+
+
+def _number(value, what):
+    """A loss as a float; a clear error for an array of shape (1,) and the like."""
+    if np.ndim(value) != 0:
+        raise TypeError(f"{what} is {type(value).__name__} of shape {np.shape(value)}, not a number")
+    return float(value)
 
 
 def _fit_coeffs(module, inputs, ctx):
@@ -242,7 +249,8 @@ EXERCISE = Exercise(
             cases=_defaults_cases,
             probe=_fit_defaults,
             description="fit's defaults are lr=1e-6 and steps=2000.",
-            hint="Keep the signature fit(x, y, coeffs0, lr=1e-6, steps=2000).",
+            hint="If fit_losses or fit_coeffs fail too, fix those first. Otherwise check the "
+            "signature: fit(x, y, coeffs0, lr=1e-6, steps=2000).",
         ),
         Check(
             name="inputs_unchanged",
