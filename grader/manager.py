@@ -62,7 +62,8 @@ def get_plugin_manager(plugins: Iterable[str] = ()) -> pluggy.PluginManager:
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin {exc.plugin_name!r}: {_first_line(exc)}") from None
+        name = pm.get_name(exc.plugin) if exc.plugin is not None else "?"
+        raise PluginError(f"plugin {name!r}: {_first_line(exc)}") from None
     return pm
 
 

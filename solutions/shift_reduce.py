@@ -305,35 +305,50 @@ def batched_shift_reduce(buffers, transitions, reduce):
             and the step.
     """
     ### BEGIN SOLUTION
-    queues = [list(buffer.unbind(0)) for buffer in buffers]  # rows (D,), front first
-    fronts = [0] * len(buffers)  # next buffer row of each sentence
+    # Every item ever on a stack is one row of `memory`: the words first, then
+    # the parents in the order they are made. Stacks hold row numbers (plain
+    # ints), so shifting costs no tensor operation, and each step gathers the
+    # reducing sentences' top two items with a single index tensor.
+    words = torch.cat(list(buffers))  # (N, D), sentence after sentence
+    lengths = [len(buffer) for buffer in buffers]
+    starts = [0]
+    for length in lengths:
+        starts.append(starts[-1] + length)
+    parents_needed = sum(list(ops).count(REDUCE) for ops in transitions)
+    memory = torch.cat([words, words.new_zeros(parents_needed, words.shape[1])])
+    free = len(words)  # the next unused row of memory
+    fronts = [0] * len(buffers)  # the next word of each buffer
     stacks = [[] for _ in buffers]
     for step in range(max((len(ops) for ops in transitions), default=0)):
-        reducing = []
+        reducing, lefts, rights = [], [], []
         for i, ops in enumerate(transitions):
             if step >= len(ops):
                 continue
             if ops[step] == SHIFT:
-                if fronts[i] == len(queues[i]):
+                if fronts[i] == lengths[i]:
                     raise ValueError(f"sentence {i}, step {step}: shift from an empty buffer")
-                stacks[i].append(queues[i][fronts[i]])
+                stacks[i].append(starts[i] + fronts[i])
                 fronts[i] += 1
             elif ops[step] == REDUCE:
                 if len(stacks[i]) < 2:
                     raise ValueError(f"sentence {i}, step {step}: reduce needs two items on the stack")
+                rights.append(stacks[i].pop())
+                lefts.append(stacks[i].pop())
                 reducing.append(i)
             else:
                 raise ValueError(f"sentence {i}, step {step}: unknown transition {ops[step]!r}")
         if reducing:
-            rights = torch.stack([stacks[i].pop() for i in reducing])
-            lefts = torch.stack([stacks[i].pop() for i in reducing])
-            for i, parent in zip(reducing, reduce(lefts, rights).unbind(0)):
-                stacks[i].append(parent)
+            k = len(reducing)
+            pairs = memory[torch.tensor(lefts + rights, device=memory.device)]  # (2k, D)
+            memory[free : free + k] = reduce(pairs[:k], pairs[k:])  # autograd tracks the write
+            for j, i in enumerate(reducing):
+                stacks[i].append(free + j)
+            free += k
     for i, stack in enumerate(stacks):
-        if len(stack) != 1 or fronts[i] != len(queues[i]):
+        if len(stack) != 1 or fronts[i] != lengths[i]:
             raise ValueError(
                 f"sentence {i}: {len(stack)} items on the stack and "
-                f"{len(queues[i]) - fronts[i]} in the buffer at the end, expected 1 and 0"
+                f"{lengths[i] - fronts[i]} in the buffer at the end, expected 1 and 0"
             )
-    return torch.stack([stack[0] for stack in stacks])
+    return memory[torch.tensor([stack[0] for stack in stacks], device=memory.device)]
     ### END SOLUTION

@@ -83,9 +83,10 @@ BROKEN = [
         id="adam-eps-inside-sqrt",
     ),
     pytest.param(
+        # Without eps the seed example drifts past the tolerance after ~28 steps.
         [("np.sqrt(v_hat) + self.eps", "np.sqrt(v_hat)")],
-        {"adam_gradient_scale", "adam_hyperparameters"},
-        "non-finite",
+        {"adam_trajectory", "adam_gradient_scale", "adam_hyperparameters"},
+        "tiny gradients",
         id="adam-eps-forgotten",
     ),
     pytest.param(

@@ -1,0 +1,85 @@
+"""The plain-data boundary: round trips, and strict rejection of anything else."""
+
+import numpy as np
+import pytest
+import torch
+
+from grader.plain import NotPlain, PlainDataError, TensorData, decode, encode, to_plain
+
+
+def roundtrip(value):
+    return decode(encode(to_plain(value)))
+
+
+def test_scalars_and_containers_round_trip():
+    value = {"a": [1, 2.5, None, True, "s"], "b": (3, -0.0), "c": float("inf"), "n": float("nan")}
+    back = roundtrip(value)
+    assert back["a"] == [1, 2.5, None, True, "s"]
+    assert back["b"] == (3, -0.0) and isinstance(back["b"], tuple)
+    assert back["c"] == float("inf") and np.isnan(back["n"])
+
+
+def test_numpy_scalars_become_python_numbers():
+    assert type(roundtrip(np.float64(1.5))) is float
+    assert type(roundtrip(np.int64(3))) is int
+    assert type(roundtrip(np.bool_(True))) is bool
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "bool", "uint8"])
+def test_arrays_keep_dtype_and_shape(dtype):
+    array = (np.arange(6).reshape(2, 3) % 2).astype(dtype)
+    back = roundtrip(array)
+    assert type(back) is np.ndarray and back.dtype == array.dtype and back.shape == (2, 3)
+    assert np.array_equal(back, array)
+
+
+def test_tensors_keep_dtype_device_and_grad_flag():
+    t = torch.arange(4, dtype=torch.float64).reshape(2, 2).requires_grad_()
+    back = roundtrip(t * 2)
+    assert isinstance(back, TensorData)
+    assert back.dtype == "float64" and back.device == "cpu" and back.requires_grad
+    assert np.array_equal(back.array, [[0, 2], [4, 6]])
+
+
+def test_bfloat16_tensors_are_widened_but_named():
+    back = roundtrip(torch.ones(2, dtype=torch.bfloat16))
+    assert back.dtype == "bfloat16" and back.array.dtype == np.float32
+
+
+def test_subclasses_lose_their_behaviour():
+    class Liar(float):
+        def __eq__(self, other):
+            return True
+
+    class LyingArray(np.ndarray):
+        pass
+
+    assert type(roundtrip(Liar(1.0))) is float
+    assert type(roundtrip(np.zeros(2).view(LyingArray))) is np.ndarray
+
+
+def test_unknown_objects_become_not_plain():
+    class Thing:
+        pass
+
+    assert roundtrip(Thing()) == NotPlain("Thing")
+    assert roundtrip({1: 2}) == NotPlain("dict")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"not json",
+        b'["z", 1]',
+        b'["a", "object", [1], "AAAA"]',
+        b'["a", "float64", [2], "AAAA"]',
+        b'["a", "float64", [-1], ""]',
+        b'["i", "1e5"]',
+        b'["d", [[1, ["n"]]]]',
+        b'["T", "float64", [0], "", "float64", "cpu", "yes"]',
+        b"[" * 5000 + b"]" * 5000,
+    ],
+)
+def test_malformed_data_is_rejected(data):
+    with pytest.raises(PlainDataError):
+        decode(data)
