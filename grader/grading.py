@@ -112,11 +112,15 @@ def grade(
         resolved = resolve(device)
         references.start(resolved)
         plan = sandbox.Plan(hide=hidden_paths(exercises))
+        protections = sandbox.detect(plan)
+        if resolved == "cuda" and any(e.framework == "torch" for e in exercises):
+            protections["memory cap"] = False  # not applied to torch exercises on CUDA
         session = Session(
             exercises=tuple(e.name for e in exercises),
             submission=str(submission),
             device=resolved,
-            protections=sandbox.detect(plan),
+            protections=protections,
+            note=sandbox.note(protections),
         )
         pm.hook.grader_report_start(session=session)
         results = []
@@ -135,8 +139,10 @@ def _grade_one(pm, exercise, cases, source, submission, device, plan, references
     if source is None:
         return scoring.not_attempted(exercise, f"{path} does not exist")
     ctx = Context(device="cpu" if exercise.framework == "numpy" else device, role="student")
+    # An address-space cap breaks CUDA, which maps huge virtual ranges.
+    memory = 0 if ctx.device == "cuda" else exercise.memory_limit_mb
     outcomes, output = supervisor.run_exercise(
-        exercise, cases, source, str(path), ctx, replace(plan, memory_limit_mb=exercise.memory_limit_mb)
+        exercise, cases, source, str(path), ctx, replace(plan, memory_limit_mb=memory)
     )
     expected = {}
     if any(outcome.kind == "value" for outcome in outcomes.values()):

@@ -74,12 +74,14 @@ class Session:
         submission: The folder graded.
         device: The torch device torch exercises run on.
         protections: Sandbox protection name -> whether it is active.
+        note: Why some protections are missing (empty when none is).
     """
 
     exercises: tuple[str, ...]
     submission: str
     device: str
     protections: dict = field(default_factory=dict)
+    note: str = ""
 
 
 @dataclass(frozen=True)

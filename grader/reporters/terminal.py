@@ -35,6 +35,8 @@ def grader_report_start(session: Session) -> None:
         active = [name for name, on in session.protections.items() if on]
         _out(style(f"Sandbox: NOT active: {', '.join(missing)}", "33"))
         _out(f"         active: {', '.join(active) or 'none'}")
+        if session.note:
+            _out(f"         ({session.note})")
     _out()
 
 

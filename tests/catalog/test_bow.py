@@ -39,7 +39,7 @@ BROKEN = [
     pytest.param(
         "            vec[ix] += 1",
         "            vec[ix] = 1",
-        {"bow_vector_counts", *TRAINING, "predict_label"},
+        {"bow_vector_counts", *TRAINING},
         "expected 4, got 1",
         id="bow-zero-one-instead-of-counts",
     ),
@@ -60,8 +60,9 @@ BROKEN = [
     pytest.param(
         "    vec = torch.zeros(len(word_to_ix))",
         "    vec = torch.zeros(len(word_to_ix), dtype=torch.long)",
-        {"bow_vector_counts", "bow_vector_unknown", *TRAINING, "predict_label"},
-        "dtype",
+        # The reference's train_bow moves each vector to the model's dtype, so only these fail.
+        {"bow_vector_counts", "bow_vector_unknown"},
+        "dtype float32, got int64",
         id="bow-vector-integer-counts",
     ),
     pytest.param(
