@@ -30,9 +30,7 @@ GUARDED = [
     ROOT / "solutions/diy_model.py",
 ]
 PROTECTED = sandbox.detect(sandbox.Plan())
-needs_namespaces = pytest.mark.skipif(
-    not PROTECTED["processes confined"], reason="Linux namespaces are not available here"
-)
+needs_namespaces = pytest.mark.needs_namespaces
 
 pytestmark = pytest.mark.hostile
 
@@ -65,11 +63,23 @@ def toy_pm():
     return get_plugin_manager(["no:grader.reporters.terminal", "tests.plugins.toy"])
 
 
-@pytest.fixture
-def attack(tmp_path, toy_pm):
-    """``attack(source) -> (toy_a result, toy_b result)``, asserting the invariants."""
+@pytest.fixture(params=["namespaces", "process-only"])
+def attack(request, tmp_path, toy_pm, monkeypatch):
+    """``attack(source) -> (toy_a result, toy_b result)``, asserting the invariants.
+
+    Runs with the full sandbox, and again with ``GRADER_SANDBOX=off`` (what a
+    platform without namespaces gets) for attacks that process isolation alone
+    must withstand.
+    """
     from grader.grading import grade
     from grader.manager import collect_exercises
+
+    if request.param == "namespaces" and not PROTECTED["processes confined"]:
+        pytest.skip("Linux namespaces are not available here")
+    if request.param == "process-only":
+        if request.node.get_closest_marker("needs_namespaces"):
+            pytest.skip("needs the namespace sandbox")
+        monkeypatch.setenv("GRADER_SANDBOX", "off")
 
     exercises = collect_exercises(toy_pm)
 
@@ -165,6 +175,7 @@ def test_floods_output(attack):
     assert len(a.output) < 10_000
 
 
+@needs_namespaces
 def test_forks_and_escapes_with_setsid(attack):
     a, _ = attack(
         """
@@ -182,6 +193,7 @@ def test_forks_and_escapes_with_setsid(attack):
     )
 
 
+@needs_namespaces
 def test_spawns_a_subprocess(attack):
     a, _ = attack(
         """
@@ -194,6 +206,7 @@ def test_spawns_a_subprocess(attack):
     )
 
 
+@needs_namespaces
 def test_kills_everything_it_can(attack):
     attack("import os, signal\ndef add_one(x):\n    os.kill(-1, signal.SIGKILL)\ntotal = add_one\n")
 
@@ -348,7 +361,7 @@ def test_writes_garbage_to_the_result_pipe(attack):
     )
 
 
-@needs_namespaces
+@pytest.mark.skipif(not PROTECTED["processes confined"], reason="needs Linux namespaces")
 def test_report_cannot_be_rewritten_afterwards(tmp_path):
     """A background process started by the submission cannot alter the JSON report."""
     report = tmp_path / "report.json"

@@ -139,16 +139,23 @@ def _input_of(x, inputs):
     return x
 
 
+NODE = "the output's grad_fn is LegendreP3's backward node"
+
+
 def _backward(module, inputs, ctx):
     x = tensor(inputs["x"], ctx, requires_grad=True)
-    module.LegendreP3.apply(_input_of(x, inputs)).backward(tensor(inputs["grad_out"], ctx))
-    return x.grad
+    out = module.LegendreP3.apply(_input_of(x, inputs))
+    # A Function's output hangs on a node whose _forward_cls is the Function:
+    # this tells a hand-written backward from autograd differentiating a formula.
+    own_node = getattr(out.grad_fn, "_forward_cls", None) is module.LegendreP3
+    out.backward(tensor(inputs["grad_out"], ctx))
+    return {"x.grad": x.grad, NODE: own_node}
 
 
 def _autograd_backward(inputs, ctx):
     x = tensor(inputs["x"], ctx, requires_grad=True)
     _p3(_input_of(x, inputs)).backward(tensor(inputs["grad_out"], ctx))
-    return x.grad
+    return {"x.grad": x.grad, NODE: True}
 
 
 def _gradcheck_cases(rng: np.random.Generator) -> list[Case]:
@@ -390,9 +397,10 @@ EXERCISE = Exercise(
             cases=_backward_cases,
             probe=_backward,
             oracle=_autograd_backward,
-            description="LegendreP3's backward gives the same x.grad as autograd on the plain formula.",
-            hint="backward returns grad_output times the derivative of P3 at the saved input "
-            "(save it in forward with ctx.save_for_backward). Differentiate 0.5 (5 x^3 - 3 x) "
+            description="LegendreP3's own backward gives the same x.grad as autograd on the plain formula.",
+            hint="LegendreP3 subclasses torch.autograd.Function with static forward(ctx, x) and "
+            "backward(ctx, grad_output). backward returns grad_output times the derivative of P3 "
+            "at the input saved in forward (ctx.save_for_backward). Differentiate 0.5 (5 x^3 - 3 x) "
             "carefully, and do not forget the factor grad_output.",
         ),
         Check(

@@ -115,7 +115,11 @@ def _adam_scale_cases(rng: np.random.Generator) -> list[Case]:
     always_zero[:, 0, 1] = 0.0
     mixed = _grads(rng, 30, (3, 3)) * np.array([1e-7, 1.0, 1e4])
     return [
-        _case("gradients with |g| up to 1e4, weight (2, 3), 30 steps", rng.normal(size=(2, 3)), _grads(rng, 30, (2, 3), 3e3)),
+        _case(
+            "gradients with |g| up to 1e4, weight (2, 3), 30 steps",
+            rng.normal(size=(2, 3)),
+            _grads(rng, 30, (2, 3), 3e3),
+        ),
         _case(
             "tiny gradients, |g| ~ 1e-6 (eps = 1e-8 matters), weight (3,), 40 steps",
             rng.normal(size=3),
@@ -318,19 +322,27 @@ class _TorchOptimizer:
 
 
 def _torch_adam(inputs, ctx):
-    return _trajectory(_TorchOptimizer("Adam", inputs["weight"], inputs["settings"]), inputs["weight"], inputs["grads"])
+    optimizer = _TorchOptimizer("Adam", inputs["weight"], inputs["settings"])
+    return _trajectory(optimizer, inputs["weight"], inputs["grads"])
 
 
 def _torch_sgd(inputs, ctx):
-    return _trajectory(_TorchOptimizer("SGD", inputs["weight"], inputs["settings"]), inputs["weight"], inputs["grads"])
+    optimizer = _TorchOptimizer("SGD", inputs["weight"], inputs["settings"])
+    return _trajectory(optimizer, inputs["weight"], inputs["grads"])
 
 
 # --- separate state -------------------------------------------------------------
 
 
+def _run(rng: np.random.Generator, kind: str, shape: tuple, steps: int, **settings) -> dict:
+    """One optimizer's part of a case: ``kind`` is ``"Adam"`` or ``"SGD"``."""
+    weight = rng.normal(size=shape)
+    return {"kind": kind, "weight": weight, "grads": _grads(rng, steps, shape), "settings": settings}
+
+
 def _separate_cases(rng: np.random.Generator) -> list[Case]:
     def run(kind, shape, steps, **settings):
-        return {"kind": kind, "weight": rng.normal(size=shape), "grads": _grads(rng, steps, shape), "settings": settings}
+        return _run(rng, kind, shape, steps, **settings)
 
     return [
         Case(
@@ -369,7 +381,10 @@ def _separate(module, inputs, ctx):
 
 
 def _torch_separate(inputs, ctx):
-    return _interleaved(lambda run: _TorchOptimizer(run["kind"], run["weight"], run["settings"]), inputs["runs"])
+    def make(run):
+        return _TorchOptimizer(run["kind"], run["weight"], run["settings"])
+
+    return _interleaved(make, inputs["runs"])
 
 
 # --- inputs unchanged ---------------------------------------------------------
@@ -377,7 +392,7 @@ def _torch_separate(inputs, ctx):
 
 def _mutation_cases(rng: np.random.Generator) -> list[Case]:
     def run(kind, shape, **settings):
-        return {"kind": kind, "weight": rng.normal(size=shape), "grads": _grads(rng, 5, shape), "settings": settings}
+        return _run(rng, kind, shape, 5, **settings)
 
     return [
         Case(
@@ -430,7 +445,7 @@ EXERCISE = Exercise(
             cases=_adam_trajectory_cases,
             probe=_adam,
             oracle=_torch_adam,
-            description="DiyAdam with default settings matches torch.optim.Adam after every one of 25-50 steps.",
+            description="DiyAdam with default settings matches torch.optim.Adam after each of 25-50 steps.",
             hint="Keep the step count t and the moments m, v on self and carry them from call to call: "
             "create them once, never reset them in step(), and increment t at every step before "
             "the bias correction.",
@@ -454,8 +469,9 @@ EXERCISE = Exercise(
             probe=_adam,
             oracle=_torch_adam,
             description="DiyAdam matches torch for gradients from 1e-7 to 1e4 and for gradients that stay 0.",
-            hint="Add eps outside the square root, sqrt(v_hat) + eps: with tiny gradients sqrt(v_hat + eps) "
-            "is far larger. A gradient that is always 0 must leave its weight unchanged (0 / eps = 0), not nan.",
+            hint="Add eps outside the square root, sqrt(v_hat) + eps: with tiny gradients "
+            "sqrt(v_hat + eps) is far larger. A gradient that is always 0 must leave its weight "
+            "unchanged (0 / eps = 0), not nan.",
         ),
         Check(
             name="adam_weight_decay",
