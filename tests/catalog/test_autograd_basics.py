@@ -1,0 +1,218 @@
+"""autograd_basics: the reference passes; each realistic mistake loses exactly its checks."""
+
+import numpy as np
+import pytest
+
+from tests.conftest import failing, solution_source
+
+LEGENDRE_GRAD = {"legendre_backward", "legendre_gradcheck", "fit_legendre_trajectory"}
+
+BROKEN = [
+    pytest.param(
+        "        coeffs.grad = None\n",
+        "",
+        {"fit_autograd_trajectory", "fit_autograd_keeps_dtype"},
+        "fit_autograd, on the seed's data",
+        id="fit-autograd-gradients-accumulate",
+    ),
+    pytest.param(
+        "    coeffs = torch.as_tensor(coeffs0).detach().to(device=x.device, dtype=x.dtype).clone()",
+        "    coeffs = torch.tensor(coeffs0.tolist())",
+        {"fit_autograd_trajectory"},
+        "expected a tensor with dtype float64, got float32",
+        id="fit-autograd-new-cpu-float32-tensor",
+    ),
+    pytest.param(
+        "    coeffs = torch.as_tensor(coeffs0).detach().to(device=x.device, dtype=x.dtype).clone()",
+        "    coeffs = coeffs0.detach().to(dtype=torch.float64).clone()",
+        {"fit_autograd_keeps_dtype"},
+        "expected a tensor with dtype float32, got float64",
+        id="fit-autograd-hardcodes-float64",
+    ),
+    pytest.param(
+        "    coeffs = torch.as_tensor(coeffs0).detach().to(device=x.device, dtype=x.dtype).clone()",
+        "    coeffs = coeffs0",
+        {"inputs_unchanged"},
+        "result['coeffs0']",
+        id="fit-autograd-updates-coeffs0-in-place",
+    ),
+    pytest.param(
+        "        losses.append(loss.item())\n        loss.backward()\n        with torch.no_grad():\n"
+        "            coeffs -= lr * coeffs.grad\n",
+        "        losses.append(loss.item())\n        with torch.no_grad():\n"
+        "            g = 2.0 * (y_pred - y)\n"
+        "            coeffs -= lr * torch.stack([g.sum(), (g * x).sum(), (g * x**2).sum(), (g * x**3).sum()])\n",
+        {"autograd_usage"},
+        "fit_autograd never calls .backward()",
+        id="fit-autograd-gradient-by-hand",
+    ),
+    pytest.param(
+        "        return 0.5 * (5 * x**3 - 3 * x)",
+        "        return 0.5 * 5 * x**3 - 3 * x",
+        {"legendre_forward", "legendre_gradcheck", "fit_legendre_trajectory"},
+        "LegendreP3.forward, on x = linspace(-1, 1, 11)",
+        id="legendre-forward-parentheses",
+    ),
+    pytest.param(
+        "        return grad_output * 1.5 * (5 * x**2 - 1)",
+        "        return 1.5 * (5 * x**2 - 1)",
+        LEGENDRE_GRAD,
+        "result['x.grad']",
+        id="legendre-backward-ignores-grad-output",
+    ),
+    pytest.param(
+        "        return grad_output * 1.5 * (5 * x**2 - 1)",
+        "        return grad_output * 0.5 * (15 * x**2 - 1)",
+        LEGENDRE_GRAD,
+        "LegendreP3.backward, on x (5,)",
+        id="legendre-backward-wrong-coefficient",
+    ),
+    pytest.param(
+        "        return grad_output * 1.5 * (5 * x**2 - 1)",
+        "        return grad_output * 1.5 * (5 * x**3 - 1)",
+        LEGENDRE_GRAD,
+        "LegendreP3.backward",
+        id="legendre-backward-wrong-power",
+    ),
+    pytest.param(
+        "        (x,) = ctx.saved_tensors\n        return grad_output * 1.5 * (5 * x**2 - 1)",
+        "        (x,) = ctx.saved_tensors\n"
+        "        with torch.enable_grad():\n"
+        "            x = x.detach().requires_grad_(True)\n"
+        "            (grad,) = torch.autograd.grad(0.5 * (5 * x**3 - 3 * x), x, grad_output)\n"
+        "        return grad",
+        {"autograd_usage"},
+        "LegendreP3.backward calls enable_grad()",
+        id="legendre-backward-by-autograd",
+    ),
+    pytest.param(
+        "        y_pred = params[0] + params[1] * LegendreP3.apply(params[2] + params[3] * x)",
+        "        z = params[2] + params[3] * x\n"
+        "        y_pred = params[0] + params[1] * 0.5 * (5 * z**3 - 3 * z)",
+        {"fit_legendre_uses_function"},
+        "steps whose gradient went through LegendreP3.backward",
+        id="fit-legendre-formula-instead-of-apply",
+    ),
+    pytest.param(
+        "        params.grad = None\n",
+        "",
+        {"fit_legendre_trajectory"},
+        "fit_legendre, on the seed's data",
+        id="fit-legendre-gradients-accumulate",
+    ),
+    pytest.param(
+        "            params -= lr * params.grad\n",
+        "            params += lr * params.grad\n",
+        {"fit_legendre_trajectory"},
+        "fit_legendre",
+        id="fit-legendre-ascends",
+    ),
+]
+
+# A LegendreP3 that is not an autograd Function at all: autograd differentiates
+# the formula, so every value is right, but no hand-written backward ever runs.
+PLAIN_CLASS = '''class LegendreP3:
+    """Not a Function."""
+
+    @staticmethod
+    def apply(x):
+        return 0.5 * (5 * x**3 - 3 * x)
+
+
+def fit_legendre('''
+
+
+def _replace_class(source: str) -> str:
+    start = source.index("class LegendreP3(torch.autograd.Function):")
+    end = source.index("def fit_legendre(")
+    return source[:start] + PLAIN_CLASS + source[end + len("def fit_legendre(") :]
+
+
+def test_reference_scores_full_marks(grade_source):
+    result = grade_source("autograd_basics", solution_source("autograd_basics"))
+    assert failing(result) == set(), [c.message for c in result.checks]
+    assert result.score == result.max_score == 13
+
+
+@pytest.mark.parametrize("old, new, expected, phrase", BROKEN)
+def test_broken_variant_loses_exactly_its_checks(grade_source, broken_solution, old, new, expected, phrase):
+    result = grade_source("autograd_basics", broken_solution("autograd_basics", old, new))
+    assert failing(result) == expected, {c.name: c.message for c in result.checks if c.status != "passed"}
+    messages = "\n".join(c.message for c in result.checks if c.name in expected)
+    assert phrase in messages
+
+
+def test_legendre_that_is_not_a_function_is_caught(grade_source):
+    result = grade_source("autograd_basics", _replace_class(solution_source("autograd_basics")))
+    assert failing(result) == {"legendre_backward", "fit_legendre_uses_function"}
+    messages = "\n".join(c.message for c in result.checks)
+    assert "grad_fn is LegendreP3's backward node" in messages
+
+
+def test_the_tutorial_formulation_passes_too(grade_source):
+    """Scalar parameters a, b, c, d, P3 = LegendreP3.apply and manual zeroing, as in the seed."""
+    source = '''
+import torch
+
+
+def fit_autograd(x, y, coeffs0, lr=1e-6, steps=2000):
+    a, b, c, d = (v.detach().clone().requires_grad_() for v in coeffs0)
+    losses = []
+    for t in range(steps):
+        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+        loss = (y_pred - y).pow(2).sum()
+        losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            for p in (a, b, c, d):
+                p -= lr * p.grad
+                p.grad = None
+    return torch.stack([a, b, c, d]).detach(), losses
+
+
+class LegendreP3(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input)
+        return 0.5 * (5 * input ** 3 - 3 * input)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, = ctx.saved_tensors
+        return grad_output * 1.5 * (5 * input ** 2 - 1)
+
+
+def fit_legendre(x, y, params0, lr=5e-6, steps=2000):
+    a, b, c, d = (v.detach().clone().requires_grad_() for v in params0)
+    losses = []
+    for t in range(steps):
+        P3 = LegendreP3.apply
+        y_pred = a + b * P3(c + d * x)
+        loss = (y_pred - y).pow(2).sum()
+        losses.append(loss)
+        loss.backward()
+        with torch.no_grad():
+            for p in (a, b, c, d):
+                p -= lr * p.grad
+                p.grad.zero_()
+    return torch.stack([a, b, c, d]).detach(), losses
+'''
+    result = grade_source("autograd_basics", source)
+    assert failing(result) == set(), [c.message for c in result.checks]
+
+
+def test_numpy_oracle_agrees_with_the_reference():
+    """The trajectory check's oracle (numpy) and the reference (autograd) are the same descent."""
+    import importlib
+
+    from grader.catalog.autograd_basics import EXERCISE, _fit_autograd, _fit_cases, _numpy_descent
+    from grader.compare import mismatch
+    from grader.model import Context
+    from grader.plain import to_plain
+
+    reference = importlib.import_module("solutions.autograd_basics")
+    ctx = Context(device="cpu", role="reference")
+    for case in _fit_cases(np.random.default_rng(EXERCISE.seed)):
+        expected = to_plain(_numpy_descent(case.inputs, ctx))
+        got = to_plain(_fit_autograd(reference, case.inputs, ctx))
+        assert mismatch(expected, got, 1e-9, 1e-12) is None, case.label
