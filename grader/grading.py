@@ -10,6 +10,7 @@ torch work itself (forking after torch has run parallel work deadlocks).
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.util
 import sys
 import time
@@ -88,6 +89,15 @@ def read_source(path: Path) -> str | None:
     return data.decode("utf-8", "replace")
 
 
+def preload(exercises: Sequence[Exercise]) -> None:
+    """Import the exercises' slow lazy modules once, before forking (imports only)."""
+    for name in dict.fromkeys(m for e in exercises for m in e.preload):
+        try:
+            importlib.import_module(name)
+        except Exception:  # an optimisation only: the student's process will try again
+            pass
+
+
 def grade(
     pm: pluggy.PluginManager,
     exercises: Sequence[Exercise],
@@ -111,6 +121,7 @@ def grade(
     try:
         resolved = resolve(device)
         references.start(resolved)
+        preload([e for e in graded if e.framework == "torch"])  # numpy students never touch torch
         plan = sandbox.Plan(hide=hidden_paths(exercises))
         protections = sandbox.detect(plan)
         if resolved == "cuda" and any(e.framework == "torch" for e in exercises):

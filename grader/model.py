@@ -141,6 +141,10 @@ class Exercise:
         time_limit: Seconds the whole exercise may take in the student's
             process.
         memory_limit_mb: Extra memory the student's process may allocate.
+        preload: Modules the grader imports once before forking the
+            student's processes, so that each does not pay for them: torch
+            imports some lazily and slowly (see ``grader.probing.AUTOGRAD``
+            and ``grader.probing.OPTIM``). Imports only: no computation.
         plugin: Name of the plugin that declared the exercise (filled in by
             the grader).
     """
@@ -153,6 +157,7 @@ class Exercise:
     seed: int = 0
     time_limit: float = 60.0
     memory_limit_mb: int = 2048
+    preload: tuple[str, ...] = ()
     plugin: str = field(default="", compare=False)
 
     @property
@@ -187,6 +192,8 @@ def validate(exercise: Any, plugin: str) -> Exercise:
         raise ExerciseDefinitionError(f"{where}: reference must be a dotted module name")
     if not exercise.checks:
         raise ExerciseDefinitionError(f"{where}: declares no checks")
+    if not all(isinstance(m, str) and m for m in exercise.preload):
+        raise ExerciseDefinitionError(f"{where}: preload must be a tuple of module names")
     if exercise.time_limit <= 0 or exercise.memory_limit_mb <= 0:
         raise ExerciseDefinitionError(f"{where}: limits must be positive")
     seen: set[str] = set()

@@ -15,6 +15,13 @@ import numpy as np
 
 from grader.model import Context
 
+#: Preload for exercises that call ``backward`` with an explicit gradient:
+#: torch then imports its symbolic-shapes machinery (and sympy), ~0.5 s.
+AUTOGRAD = ("torch.fx.experimental.symbolic_shapes",)
+#: Preload for exercises that build ``torch.optim`` optimizers: the first one
+#: imports ``torch._dynamo``, ~1 s.
+OPTIM = AUTOGRAD + ("torch.optim", "torch._dynamo")
+
 
 def tensor(value: Any, ctx: Context, *, dtype: Any = None, requires_grad: bool = False):
     """A torch tensor on the grading device from plain data (float64 by default for floats)."""

@@ -85,6 +85,10 @@ def _child(exercises: Sequence[Exercise], cases: dict, device_fd: int, out_fd: i
     os.dup2(devnull, 1)
     import torch  # noqa: F401  (import before reading the device: overlaps with the parent)
 
+    from grader.grading import preload
+
+    preload(exercises)
+
     with os.fdopen(device_fd) as f:
         device = f.readline().strip()
     if not device:

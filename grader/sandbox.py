@@ -24,6 +24,7 @@ import platform
 import resource
 import signal
 import sys
+import tempfile
 from dataclasses import dataclass
 
 CLONE_NEWNS = 0x00020000
@@ -178,12 +179,28 @@ def enter(plan: Plan) -> tuple[dict, bool]:
         active["references hidden"] = True
         _readonly_tree(libc)
         active["read-only file system"] = True
-        _mount(
-            libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={plan.tmp_size_mb}m,mode=1777"
-        )
+        scratch = scratch_folder()
+        _mount(libc, "tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"size={plan.tmp_size_mb}m,mode=1777")
+        os.environ["TMPDIR"] = scratch
+        tempfile.tempdir = scratch
     except OSError:
         pass
     return active, True
+
+
+def scratch_folder() -> str:
+    """Where the student's private writable tmpfs goes.
+
+    ``/tmp``, unless the interpreter or its import path lives there (a
+    virtual environment in /tmp): covering it would hide installed modules
+    that torch imports lazily, so ``/dev/shm`` is used instead.
+    """
+    needed = [sys.prefix, sys.base_prefix, os.getcwd(), *(p for p in sys.path if p)]
+    for path in needed:
+        real = os.path.realpath(path)
+        if real == "/tmp" or real.startswith("/tmp/"):
+            return "/dev/shm"
+    return "/tmp"
 
 
 def confine_student(plan: Plan, active: dict, pid_namespace: bool) -> dict:

@@ -302,7 +302,7 @@ def _called_name(node: ast.Call) -> str | None:
 def _calls_backward(tree: ast.Module, start: str) -> bool | None:
     """Whether function ``start`` (or a module-level function it calls) calls backward or grad."""
     functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
-    if start not in functions:
+    if start not in functions or _not_written_yet(functions[start]):
         return None
     todo, seen = [start], set()
     while todo:
@@ -318,6 +318,17 @@ def _calls_backward(tree: ast.Module, start: str) -> bool | None:
                 if isinstance(node.func, ast.Name):
                     todo.append(node.func.id)
     return False
+
+
+def _not_written_yet(function: ast.FunctionDef) -> bool:
+    """A stub's body: at most a docstring, then ``raise NotImplementedError``."""
+    body = function.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return False
+    exc = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
+    return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
 
 
 def _inspect_autograd_usage(source: str) -> list[str]:

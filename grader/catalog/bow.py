@@ -179,23 +179,24 @@ def _forward_cases(rng: np.random.Generator) -> list[Case]:
         for word in sentence:
             seed_bows[row, SEED_VOCAB[word]] += 1
 
-    def case(label, n, num_labels, vocab_size, bows=None):
+    def case(label, n, num_labels, vocab_size, bows=None, weight=None, bias=None):
         return Case(
             label,
             {
                 "num_labels": num_labels,
                 "vocab_size": vocab_size,
-                "weight": rng.uniform(-0.5, 0.5, size=(num_labels, vocab_size)),
-                "bias": rng.uniform(-0.5, 0.5, size=num_labels),
+                "weight": rng.uniform(-0.5, 0.5, size=(num_labels, vocab_size)) if weight is None else weight,
+                "bias": rng.uniform(-0.5, 0.5, size=num_labels) if bias is None else bias,
                 "bows": rng.integers(0, 4, size=(n, vocab_size)).astype(float) if bows is None else bows,
                 "g": rng.normal(size=(n, num_labels)),
             },
         )
 
-    seed = case("the seed example: 'me gusta comer en la cafeteria' with the article's weights", 1, 2, 26, seed_bows[:1])
-    seed.inputs.update(weight=SEED_WEIGHT, bias=SEED_BIAS)
     return [
-        seed,
+        case(
+            "the seed example: 'me gusta comer en la cafeteria' with the article's weights",
+            1, 2, 26, seed_bows[:1], SEED_WEIGHT, SEED_BIAS,
+        ),
         case("the seed's 4 training sentences as a batch (4, 26)", 4, 2, 26, seed_bows),
         case("a batch (5, 7) with 3 labels", 5, 3, 7),
         case("a batch of one (1, 7) with 3 labels", 1, 3, 7),
@@ -256,7 +257,10 @@ def _train_cases(rng: np.random.Generator) -> list[Case]:
         return Case(label, {**inputs, **kwargs})
 
     return [
-        case("the seed data (4 sentences, 26 words), epochs=10, lr=0.1", SEED_DATA, SEED_VOCAB, SEED_LABELS, epochs=10, lr=0.1),
+        case(
+            "the seed data (4 sentences, 26 words), epochs=10, lr=0.1",
+            SEED_DATA, SEED_VOCAB, SEED_LABELS, epochs=10, lr=0.1,
+        ),
         case(
             "9 generated sentences in 3 languages with repeated and unknown words, epochs=5, lr=0.5",
             _sentences(rng, 9, unknown=True), GEN_VOCAB, GEN_LABELS, epochs=5, lr=0.5,

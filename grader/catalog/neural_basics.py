@@ -130,11 +130,13 @@ def _relu_cases(rng: np.random.Generator) -> list[Case]:
     # At x = 0 the derivative is a convention (clamp says 1, torch.relu 0):
     # a zero upstream gradient there makes every convention agree.
     g[x == 0] = 0.0
+    seed = np.array([[-0.5404, -2.2102], [2.1130, -0.0040]])
+    large = rng.uniform(-1e4, 1e4, size=(2, 3, 4))
     return [
-        Case("the seed example: x (2, 2)", {"x": np.array([[-0.5404, -2.2102], [2.1130, -0.0040]]), "g": rng.normal(size=(2, 2))}),
+        Case("the seed example: x (2, 2)", {"x": seed, "g": rng.normal(size=(2, 2))}),
         Case("x (3, 4) with exact zeros", {"x": x, "g": g}),
         Case("x (5,) all negative", {"x": -rng.uniform(0.1, 3, size=5), "g": rng.normal(size=5)}),
-        Case("x (2, 3, 4) with |x| up to 1e4", {"x": rng.uniform(-1e4, 1e4, size=(2, 3, 4)), "g": rng.normal(size=(2, 3, 4))}),
+        Case("x (2, 3, 4) with |x| up to 1e4", {"x": large, "g": rng.normal(size=(2, 3, 4))}),
     ]
 
 
@@ -201,11 +203,11 @@ def _nll_cases(rng: np.random.Generator) -> list[Case]:
         "the seed example: log-probabilities (1, 2), target [1]",
         {"x": SEED_LOG_PROBS, "target": np.array([1]), "g": 1.0},
     )
-    cases = _loss_cases(rng, scale=1.0)
-    # nll_loss takes log-probabilities: make them proper ones (rows sum to 1 in exp).
-    for c in cases:
-        x = c.inputs["x"]
-        c.inputs["x"] = x - np.log(np.exp(x).sum(axis=1, keepdims=True))
+    # nll_loss takes log-probabilities: make them proper ones (each row's exp sums to 1).
+    cases = [
+        Case(c.label, {**c.inputs, "x": c.inputs["x"] - np.log(np.exp(c.inputs["x"]).sum(axis=1, keepdims=True))})
+        for c in _loss_cases(rng, scale=1.0)
+    ]
     return [seed, *cases]
 
 
@@ -239,15 +241,15 @@ def _stable_cases(rng: np.random.Generator) -> list[Case]:
     rows = np.stack([1e4 + rng.normal(size=5), -1e4 + rng.normal(size=5), rng.uniform(-1e4, 1e4, size=5)])
     spread = rng.uniform(-1e4, 1e4, size=(4, 6))
     near = 1e4 + 2 * rng.normal(size=(2, 3, 4))
-    cases = []
-    for fn in ("softmax", "log_softmax"):
-        cases += [
-            Case(f"{fn} of x (3, 5): one row near +1e4, one near -1e4, one spread over +-1e4", {"fn": fn, "x": rows}),
-            Case(f"{fn} of x (4, 6) uniform in [-1e4, 1e4]", {"fn": fn, "x": spread}),
-            Case(f"{fn} of x (2, 3, 4) all near 1e4", {"fn": fn, "x": near}),
-        ]
-    for c in cases:
-        c.inputs["g"] = rng.normal(size=c.inputs["x"].shape)
+    cases = [
+        Case(f"{fn} of {what}", {"fn": fn, "x": x, "g": rng.normal(size=x.shape)})
+        for fn in ("softmax", "log_softmax")
+        for what, x in (
+            ("x (3, 5): one row near +1e4, one near -1e4, one spread over +-1e4", rows),
+            ("x (4, 6) uniform in [-1e4, 1e4]", spread),
+            ("x (2, 3, 4) all near 1e4", near),
+        )
+    ]
     # One example per case so that sum and mean agree: nll_loss's reduction is its own check.
     for label, logits, target in (
         ("cross_entropy of logits (1, 4) with |x| up to 1e4, target the largest", [[-1e4, 9e3, 1e4, 0.0]], [2]),

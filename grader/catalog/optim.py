@@ -15,7 +15,7 @@ import numpy as np
 
 from grader import Case, Check, Exercise, SourceCheck, hookimpl
 from grader.forbidden import forbid
-from grader.probing import copies, unchanged_inputs
+from grader.probing import OPTIM, copies, unchanged_inputs
 
 # The seed article's example: the weight of its 2x2 layer and the gradient of
 # the MSE loss at x = [-0.5, 0.1], y = [0.1, 0.2] (as diy_model computes it).
@@ -426,6 +426,7 @@ EXERCISE = Exercise(
     framework="numpy",
     seed=2,
     time_limit=30.0,
+    preload=OPTIM,  # the torch.optim oracles, in the reference process
     checks=(
         Check(
             name="adam_first_step",

@@ -41,9 +41,10 @@ def _grid(ceil_mode: bool) -> list[Case]:
             if length + 2 * padding >= k
         ]
         mode = "ceil_mode=True" if ceil_mode else "ceil_mode=False"
+        paddings = "0" if k < 2 else f"0-{k // 2}"
         cases.append(
             Case(
-                f"kernel_size={k}, lengths up to 12, stride None or 1-4, padding 0-{k // 2}, {mode}",
+                f"kernel_size={k}, lengths up to 12, stride None or 1-4, padding {paddings}, {mode}",
                 {"settings": settings},
             )
         )

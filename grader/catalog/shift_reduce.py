@@ -254,7 +254,7 @@ def _tree_lstm_values(module, inputs, ctx):
     left, right, tracking = _tree_lstm_args(inputs, ctx)
     h, c = cell(left, right, tracking) if tracking is not None else cell(left, right)
     shapes = sorted((name, list(p.shape)) for name, p in parameters.items())
-    return {"parameters": shapes, "h": h, "c": c}
+    return {"parameters": shapes, "c": c, "h": h}
 
 
 def _formula(weights, left, right, tracking):
@@ -274,7 +274,7 @@ def _formula_values(inputs, ctx):
     weights = {name: tensor(inputs[name], ctx) for name in _parameter_names(inputs)}
     h, c = _formula(weights, *_tree_lstm_args(inputs, ctx))
     shapes = sorted((name, list(w.shape)) for name, w in weights.items())
-    return {"parameters": shapes, "h": h, "c": c}
+    return {"parameters": shapes, "c": c, "h": h}
 
 
 def _backward(h, c, inputs, ctx, left, right, tracking, weights) -> dict:
@@ -425,26 +425,31 @@ def _mutation_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _leaves_inputs(module, inputs, ctx):
+    """Each function gets its own copies; they come back as they are afterwards."""
+    given = {}
     buffer, transitions = list(inputs["buffer"]), list(inputs["transitions"])
     module.shift_reduce(buffer, transitions, _bracket)
+    given["shift_reduce: buffer"], given["shift_reduce: transitions"] = buffer, transitions
+    buffer, transitions = list(inputs["buffer"]), list(inputs["transitions"])
     module.shift_reduce_tracked(buffer, transitions, _reduce_with_state, _record, ())
+    given["shift_reduce_tracked: buffer"], given["shift_reduce_tracked: transitions"] = buffer, transitions
     buffers = [tensor(b, ctx) for b in inputs["buffers"]]
-    batch_transitions = [list(ops) for ops in inputs["batch_transitions"]]
-    module.batched_shift_reduce(buffers, batch_transitions, lambda left, right: left - 2 * right)
-    return {
-        "buffer": buffer,
-        "transitions": transitions,
-        "buffers": [b.detach().cpu().numpy() for b in buffers],
-        "batch_transitions": batch_transitions,
-    }
+    transitions = [list(ops) for ops in inputs["batch_transitions"]]
+    module.batched_shift_reduce(buffers, transitions, lambda left, right: left - 2 * right)
+    given["batched_shift_reduce: buffers"] = [b.detach().cpu().numpy() for b in buffers]
+    given["batched_shift_reduce: transitions"] = transitions
+    return given
 
 
 def _original(inputs, ctx):
+    buffer, transitions = list(inputs["buffer"]), list(inputs["transitions"])
     return {
-        "buffer": list(inputs["buffer"]),
-        "transitions": list(inputs["transitions"]),
-        "buffers": list(inputs["buffers"]),
-        "batch_transitions": [list(ops) for ops in inputs["batch_transitions"]],
+        "shift_reduce: buffer": buffer,
+        "shift_reduce: transitions": transitions,
+        "shift_reduce_tracked: buffer": buffer,
+        "shift_reduce_tracked: transitions": transitions,
+        "batched_shift_reduce: buffers": list(inputs["buffers"]),
+        "batched_shift_reduce: transitions": [list(ops) for ops in inputs["batch_transitions"]],
     }
 
 

@@ -216,3 +216,38 @@ def test_numpy_oracle_agrees_with_the_reference():
         expected = to_plain(_numpy_descent(case.inputs, ctx))
         got = to_plain(_fit_autograd(reference, case.inputs, ctx))
         assert mismatch(expected, got, 1e-9, 1e-12) is None, case.label
+
+
+@pytest.mark.parametrize(
+    "source, problems",
+    [
+        pytest.param(
+            "def fit_autograd(x, y, coeffs0, lr=1e-6, steps=2000):\n    \"\"\"Doc.\"\"\"\n    raise NotImplementedError\n",
+            [],
+            id="stub-says-nothing",
+        ),
+        pytest.param(
+            "def _step(loss):\n    loss.backward()\n\n\ndef fit_autograd(x, y, coeffs0):\n    _step(x.sum())\n",
+            [],
+            id="backward-in-a-helper",
+        ),
+        pytest.param(
+            "import torch\n\n\ndef fit_autograd(x, y, coeffs0):\n    torch.autograd.grad(x.sum(), coeffs0)\n",
+            [],
+            id="autograd-grad-counts",
+        ),
+        pytest.param(
+            "from torch.autograd import grad\n\n\nclass LegendreP3:\n"
+            "    @staticmethod\n    def backward(ctx, g):\n        return grad(ctx.y, ctx.x, g)\n",
+            ["line 7: LegendreP3.backward calls grad()"],
+            id="aliased-grad-in-backward",
+        ),
+    ],
+)
+def test_autograd_usage_inspector(source, problems):
+    from grader.catalog.autograd_basics import _inspect_autograd_usage
+
+    found = _inspect_autograd_usage(source)
+    assert len(found) == len(problems)
+    for message, start in zip(found, problems):
+        assert message.startswith(start)

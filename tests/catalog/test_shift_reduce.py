@@ -1,0 +1,281 @@
+"""shift_reduce: the reference passes; each realistic mistake loses exactly its checks."""
+
+import numpy as np
+import pytest
+
+from tests.conftest import failing, solution_source
+
+OPEN_AND_CLOSE = """        if piece == "(":
+            open_nodes.append(0)
+            continue
+        if piece == ")":
+            if not open_nodes:
+                raise ValueError(f"unbalanced brackets: a ')' closes nothing in {tree!r}")
+            children = open_nodes.pop()
+            if children != 2:
+                raise ValueError(f"a node has {children} children instead of 2 in {tree!r}")
+            transitions.append(REDUCE)
+"""
+R_FOR_OPEN = OPEN_AND_CLOSE.replace("            transitions.append(REDUCE)\n", "").replace(
+    "            continue\n", "            transitions.append(REDUCE)\n            continue\n"
+)
+POP_ORDER = """            right = stack.pop()
+            left = stack.pop()
+            stack.append(reduce(left, right))
+"""
+END_CHECK = """    if len(stack) != 1 or queue:
+        raise ValueError(
+            f"step {len(transitions)} (the end): {len(stack)} items on the stack "
+            f"and {len(queue)} in the buffer, expected 1 and 0"
+        )
+    return stack[0]
+"""
+TRACKER_AND_STEP = """        state = tracker(state, b, s1, s2)
+        if op == SHIFT:
+            if not queue:
+                raise ValueError(f"step {step}: shift from an empty buffer")
+            stack.append(queue.pop(0))
+        elif op == REDUCE:
+            if len(stack) < 2:
+                raise ValueError(f"step {step}: reduce needs two items on the stack, found {len(stack)}")
+            right = stack.pop()
+            left = stack.pop()
+            stack.append(reduce(left, right, state))
+        else:
+            raise ValueError(f"step {step}: unknown transition {op!r}")
+"""
+TRACKER_AFTER_STEP = TRACKER_AND_STEP.replace("        state = tracker(state, b, s1, s2)\n", "") + (
+    "        state = tracker(state, b, s1, s2)\n"
+)
+CELL = "        c = torch.tanh(a) * torch.sigmoid(i) + torch.sigmoid(f1) * c_l + torch.sigmoid(f2) * c_r\n"
+FORWARD = """        (h_l, c_l), (h_r, c_r) = left, right
+        z = self.left(h_l) + self.right(h_r)
+        if tracking is not None:
+            z = z + self.track(tracking[0])
+        a, i, f1, f2, o = z.chunk(5, dim=1)
+""" + CELL + """        h = torch.sigmoid(o) * torch.tanh(c)
+        return h, c
+"""
+NO_GRAD_FORWARD = "        with torch.no_grad():\n" + "".join("    " + line + "\n" for line in FORWARD.splitlines())
+BATCHED_REDUCE = """        if reducing:
+            k = len(reducing)
+            pairs = memory[torch.tensor(lefts + rights, device=memory.device)]  # (2k, D)
+            memory[free : free + k] = reduce(pairs[:k], pairs[k:])  # autograd tracks the write
+            for j, i in enumerate(reducing):
+                stacks[i].append(free + j)
+            free += k
+"""
+REDUCE_PER_SENTENCE = """        for i, left, right in zip(reducing, lefts, rights):
+            memory[free : free + 1] = reduce(memory[left : left + 1], memory[right : right + 1])
+            stacks[i].append(free)
+            free += 1
+"""
+
+BROKEN = [
+    pytest.param(
+        OPEN_AND_CLOSE,
+        R_FOR_OPEN,
+        {"tree_to_transitions"},
+        "tree_to_transitions, on the seed article's tree",
+        id="R-for-the-opening-bracket",
+    ),
+    pytest.param(
+        "            if children != 2:\n",
+        "            if children > 2:\n",
+        {"tree_invalid"},
+        "a node with one child",
+        id="unary-nodes-accepted",
+    ),
+    pytest.param(
+        """    return shift_reduce(tokens, transitions, lambda left, right: f"( {left} {right} )")""",
+        """    return shift_reduce(tokens, transitions, lambda left, right: f"( {left} {right} ) ").strip()""",
+        {"transitions_to_tree"},
+        "transitions_to_tree",
+        id="tree-with-extra-spaces",
+    ),
+    pytest.param(
+        POP_ORDER,
+        POP_ORDER.replace("right = stack.pop()", "RIGHT").replace("left = stack.pop()", "right = stack.pop()").replace(
+            "RIGHT", "left = stack.pop()"
+        ),
+        {"shift_reduce_values", "transitions_to_tree"},
+        "shift_reduce",
+        id="pops-left-before-right",
+    ),
+    pytest.param(
+        END_CHECK,
+        "    return stack[-1]\n",
+        {"shift_reduce_invalid"},
+        "expected 'ValueError', got 'returned normally'",
+        id="leftovers-not-rejected",
+    ),
+    pytest.param(
+        "            if len(stack) < 2:\n"
+        '                raise ValueError(f"step {step}: reduce needs two items on the stack, found {len(stack)}")\n'
+        "            right = stack.pop()\n            left = stack.pop()\n            stack.append(reduce(left, right))\n",
+        "            right = stack.pop()\n            left = stack.pop()\n            stack.append(reduce(left, right))\n",
+        {"shift_reduce_invalid"},
+        "IndexError",
+        id="empty-stack-raises-index-error",
+    ),
+    pytest.param(
+        "    queue = list(buffer)  # a copy: shifting must not empty the caller's list\n",
+        "    queue = buffer\n",
+        {"inputs_unchanged"},
+        "result['shift_reduce: buffer']: expected 8 items, got 0",
+        id="buffer-popped-in-place",
+    ),
+    pytest.param(
+        TRACKER_AND_STEP,
+        TRACKER_AFTER_STEP,
+        {"shift_reduce_tracked"},
+        "shift_reduce_tracked",
+        id="tracker-called-after-the-transition",
+    ),
+    pytest.param(
+        CELL,
+        CELL.replace("sigmoid(f1) * c_l", "sigmoid(f2) * c_l").replace("sigmoid(f2) * c_r", "sigmoid(f1) * c_r"),
+        {"treelstm_values", "treelstm_grads"},
+        "TreeLSTMReduce",
+        id="forget-gates-swapped",
+    ),
+    pytest.param(
+        CELL,
+        CELL.replace("torch.tanh(a)", "torch.sigmoid(a)"),
+        {"treelstm_values", "treelstm_grads"},
+        "result['c']",
+        id="sigmoid-on-the-candidate",
+    ),
+    pytest.param(
+        "        self.right = nn.Linear(size, 5 * size, bias=False)\n",
+        "        self.right = nn.Linear(size, 5 * size)\n",
+        {"treelstm_values", "treelstm_grads"},
+        "result['parameters']",
+        id="right-layer-with-bias",
+    ),
+    pytest.param(
+        FORWARD,
+        NO_GRAD_FORWARD,
+        {"treelstm_grads"},
+        "does not require grad",
+        id="forward-under-no-grad",
+    ),
+    pytest.param(
+        "pairs[:k], pairs[k:]",
+        "pairs[k:], pairs[:k]",
+        {"batched_values"},
+        "batched_shift_reduce",
+        id="batched-left-and-right-swapped",
+    ),
+    pytest.param(
+        BATCHED_REDUCE,
+        REDUCE_PER_SENTENCE,
+        {"batched_calls"},
+        "result['at most one reduce call per step']: expected True, got False",
+        id="batched-reduce-once-per-sentence",
+    ),
+]
+
+
+def test_reference_scores_full_marks(grade_source):
+    result = grade_source("shift_reduce", solution_source("shift_reduce"))
+    assert failing(result) == set()
+    assert result.score == result.max_score == 12
+
+
+@pytest.mark.parametrize("old, new, expected, phrase", BROKEN)
+def test_broken_variant_loses_exactly_its_checks(grade_source, broken_solution, old, new, expected, phrase):
+    result = grade_source("shift_reduce", broken_solution("shift_reduce", old, new))
+    assert failing(result) == expected
+    messages = "\n".join(c.message for c in result.checks if c.name in expected)
+    assert phrase in messages
+
+
+# --- the reference itself, against independent expectations ------------------
+
+
+def test_seed_tree():
+    from solutions.shift_reduce import transitions_to_tree, tree_to_transitions
+
+    tree = "( ( The church ) ( ( has ( cracks ( in ( the ceiling ) ) ) ) . ) )"
+    tokens, transitions = tree_to_transitions(tree)
+    assert tokens == ["The", "church", "has", "cracks", "in", "the", "ceiling", "."]
+    assert " ".join(transitions) == "S S R S S S S S R R R R S R R"
+    assert transitions_to_tree(tokens, transitions) == tree
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_trees_round_trip(seed):
+    from grader.catalog.shift_reduce import _random_tree
+    from solutions.shift_reduce import transitions_to_tree, tree_to_transitions
+
+    rng = np.random.default_rng(seed)
+    for leaves in range(1, 16):
+        tree = _random_tree(rng, leaves)
+        tokens, transitions = tree_to_transitions(tree)
+        assert len(tokens) == leaves and len(transitions) == 2 * leaves - 1
+        assert transitions_to_tree(tokens, transitions) == tree
+        assert tree_to_transitions(transitions_to_tree(tokens, transitions)) == (tokens, transitions)
+
+
+def test_catalog_invalid_inputs_are_invalid():
+    from grader.catalog.shift_reduce import INVALID_SEQUENCES, INVALID_TREES
+    from solutions.shift_reduce import shift_reduce, tree_to_transitions
+
+    for _, tree in INVALID_TREES:
+        with pytest.raises(ValueError):
+            tree_to_transitions(tree)
+    for _, buffer, ops in INVALID_SEQUENCES:
+        with pytest.raises(ValueError, match="step"):
+            shift_reduce(list(buffer), ops.split(), lambda left, right: left + right)
+
+
+def test_tracker_sees_the_seed_article_steps():
+    from solutions.shift_reduce import shift_reduce_tracked
+
+    seen = []
+
+    def tracker(state, b, s1, s2):
+        seen.append((b, s1, s2))
+        return state + 1
+
+    result, state = shift_reduce_tracked(
+        ["The", "church", "has"], ["S", "S", "R", "S", "R"], lambda left, right, t: f"({left} {right}){t}", tracker, 0
+    )
+    assert seen == [
+        ("The", None, None),
+        ("church", "The", None),
+        ("has", "church", "The"),
+        ("has", "(The church)3", None),
+        (None, "has", "(The church)3"),
+    ]
+    assert (result, state) == ("((The church)3 has)5", 5)
+
+
+def test_batched_gradients_match_the_loop():
+    """The reference's in-place writes into its memory tensor keep autograd exact."""
+    import torch
+
+    from grader.catalog.shift_reduce import _random_tree, _transitions_of
+    from solutions.shift_reduce import TreeLSTMReduce, batched_shift_reduce, shift_reduce
+
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    cell = TreeLSTMReduce(3).double()
+
+    def reduce(left, right):
+        return torch.cat(cell(left.chunk(2, dim=1), right.chunk(2, dim=1)), dim=1)
+
+    transitions = [_transitions_of(_random_tree(rng, n))[1] for n in (5, 1, 8, 3)]
+    buffers = [torch.randn((len(ops) + 1) // 2, 6, dtype=torch.float64, requires_grad=True) for ops in transitions]
+    upstream = torch.randn(len(buffers), 6, dtype=torch.float64)
+
+    def grads(result):
+        parameters = list(cell.parameters())
+        return torch.autograd.grad((result * upstream).sum(), buffers + parameters)
+
+    batched = batched_shift_reduce(buffers, transitions, reduce)
+    looped = torch.cat([shift_reduce(list(b.split(1)), ops, reduce) for b, ops in zip(buffers, transitions)])
+    torch.testing.assert_close(batched, looped)
+    for got, expected in zip(grads(batched), grads(looped)):
+        torch.testing.assert_close(got, expected)
