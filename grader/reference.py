@@ -38,13 +38,14 @@ class ReferenceProcess:
         self._reader = FrameReader(result_read)
         self._done: dict[str, dict] = {}
 
-    def start(self, device: str) -> None:
-        """Tell the worker which device torch exercises use; it starts computing."""
-        os.write(self._device_write, device.encode() + b"\n")
+    def start(self, device: str, names: Sequence[str]) -> None:
+        """Tell the worker the device and which exercises to compute; it starts."""
+        self._names = list(names)
+        os.write(self._device_write, f"{device}\n{','.join(names)}\n".encode())
         os.close(self._device_write)
 
-    def results(self, name: str, deadline: float) -> dict:
-        """Expected values of exercise ``name``: ``(check, case) -> ("value", v) | ("error", message)``."""
+    def frame(self, name: str, deadline: float) -> dict:
+        """The worker's frame for exercise ``name``: ``{"exercise", "results"}`` or ``{"error"}``."""
         while name not in self._done:
             try:
                 frame = self._reader.read(deadline)
@@ -55,10 +56,7 @@ class ReferenceProcess:
                 self.close()
                 break
             self._done[frame["exercise"]] = frame
-        frame = self._done[name]
-        if "error" in frame:
-            return {"error": frame["error"]}
-        return {(i, j): (kind, value) for i, j, kind, value in frame["results"]}
+        return self._done.get(name, {"error": "the reference process was not asked for it"})
 
     def close(self) -> None:
         """Stop the worker (if still running) and reap it."""
@@ -87,14 +85,22 @@ def _child(exercises: Sequence[Exercise], cases: dict, device_fd: int, out_fd: i
 
     from grader.grading import preload
 
-    preload(exercises)
-
     with os.fdopen(device_fd) as f:
         device = f.readline().strip()
-    if not device:
+        wanted = set(f.readline().strip().split(","))
+    exercises = [e for e in exercises if e.name in wanted]
+    if not device or not exercises:
         return
+    preload(exercises)
     for exercise in exercises:
         write_frame(out_fd, {"exercise": exercise.name, "results": compute(exercise, cases[exercise.name], device)})
+
+
+def expected_values(frame: dict) -> dict:
+    """A frame as ``(check, case) -> ("value", v) | ("error", message)``, or ``{"error": message}``."""
+    if "error" in frame:
+        return {"error": str(frame["error"])}
+    return {(i, j): (kind, value) for i, j, kind, value in frame["results"]}
 
 
 def compute(exercise: Exercise, cases: dict, device: str) -> list:

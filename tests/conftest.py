@@ -18,6 +18,16 @@ except ImportError:  # pragma: no cover
     pass
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """Expected values are cached per test session, never in the user's cache."""
+    folder = tmp_path_factory.mktemp("grader-cache")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("GRADER_CACHE_DIR", str(folder))
+    yield folder
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def pm():
     from grader.manager import get_plugin_manager

@@ -7,7 +7,7 @@ import ast
 import numpy as np
 
 from grader import Case, Check, Exercise, SourceCheck, hookimpl
-from grader.probing import tensor
+from grader.probing import AUTOGRAD, tensor
 
 # The seed articles' data: 2000 points on [-pi, pi] and y = sin(x); the
 # Legendre fit starts from (a, b, c, d) = (0, -1, 0, 0.3) with lr = 5e-6.
@@ -363,6 +363,7 @@ EXERCISE = Exercise(
     framework="torch",
     seed=4,
     time_limit=60.0,
+    preload=AUTOGRAD,
     checks=(
         Check(
             name="fit_autograd_trajectory",

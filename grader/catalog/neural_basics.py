@@ -14,7 +14,7 @@ import numpy as np
 
 from grader import Case, Check, Exercise, SourceCheck, hookimpl
 from grader.forbidden import forbid
-from grader.probing import attempt_all, tensor
+from grader.probing import AUTOGRAD, attempt_all, tensor
 
 # The seed article: F.softmax(data, dim=0) of this vector.
 SEED_SCORES = np.array([1.3800, -1.3505, 0.3455, 0.5046, 1.8213])
@@ -316,6 +316,7 @@ EXERCISE = Exercise(
     framework="torch",
     seed=5,
     time_limit=30.0,
+    preload=AUTOGRAD,  # the value-and-gradient checks run autograd
     checks=(
         Check(
             name="affine",

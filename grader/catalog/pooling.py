@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from grader import Case, Check, Exercise, hookimpl
-from grader.probing import attempt_all, tensor
+from grader.probing import AUTOGRAD, attempt_all, tensor
 
 STRIDES = (None, 1, 2, 3, 4)
 LENGTHS = range(1, 13)
@@ -273,6 +273,7 @@ EXERCISE = Exercise(
     framework="torch",
     seed=7,
     time_limit=30.0,
+    preload=AUTOGRAD,  # the value-and-gradient checks run autograd
     checks=(
         Check(
             name="output_length",

@@ -130,13 +130,18 @@ def _grads(x, h0, weights) -> dict:
     return grads
 
 
+def _upstream(outputs, h_last, inputs, ctx):
+    """A scalar whose gradient with respect to (outputs, h_last) is the case's upstream gradients."""
+    grad_outputs, grad_last = tensor(inputs["grad_outputs"], ctx), tensor(inputs["grad_last"], ctx)
+    return (outputs * grad_outputs).sum() + (h_last * grad_last).sum()
+
+
 def _run_grad(module, inputs, ctx):
     cell = _cell(inputs["cell"], ctx)
     x = tensor(inputs["inputs"], ctx, requires_grad=True)
     h0 = tensor(inputs["h0"], ctx, requires_grad=True)
     outputs, h_last = module.run_rnn(cell, x, h0)
-    loss = (outputs * tensor(inputs["grad_outputs"], ctx)).sum() + (h_last * tensor(inputs["grad_last"], ctx)).sum()
-    loss.backward()
+    _upstream(outputs, h_last, inputs, ctx).backward()
     return _grads(x, h0, {name: getattr(cell, name) for name in _WEIGHTS})
 
 
@@ -145,8 +150,7 @@ def _torch_run_grad(inputs, ctx):
     x = tensor(inputs["inputs"], ctx, requires_grad=True)
     h0 = tensor(inputs["h0"], ctx, requires_grad=True)
     outputs, h_n = rnn(x, h0.unsqueeze(0))
-    loss = (outputs * tensor(inputs["grad_outputs"], ctx)).sum() + (h_n[0] * tensor(inputs["grad_last"], ctx)).sum()
-    loss.backward()
+    _upstream(outputs, h_n[0], inputs, ctx).backward()
     return _grads(x, h0, {name: getattr(rnn, name + "_l0") for name in _WEIGHTS})
 
 
@@ -167,28 +171,37 @@ def _encode_case(rng, label, kind, in_size, hidden, lengths, with_h0=True) -> Ca
 
 
 def _encode_cases(rng: np.random.Generator) -> list[Case]:
+    def case(label, kind, in_size, hidden, lengths):
+        return _encode_case(rng, label, kind, in_size, hidden, lengths)
+
     return [
-        _encode_case(rng, "tanh RNNCell, in=3, H=4, 3 sequences of lengths 5, 2, 4", "tanh", 3, 4, [5, 2, 4]),
-        _encode_case(rng, "relu RNNCell, in=2, H=3, lengths 1, 6, 3, 1", "relu", 2, 3, [1, 6, 3, 1]),
-        _encode_case(rng, "a batch of one: tanh RNNCell, in=4, H=2, length 4", "tanh", 4, 2, [4]),
-        _encode_case(rng, "every sequence of length 1: relu RNNCell, in=3, H=3, lengths 1, 1, 1", "relu", 3, 3, [1, 1, 1]),
-        _encode_case(rng, "equal lengths: tanh RNNCell, in=2, H=5, lengths 3, 3", "tanh", 2, 5, [3, 3]),
-        _encode_case(rng, "a GRUCell, in=3, H=4, lengths 2, 7, 4", "gru", 3, 4, [2, 7, 4]),
+        case("tanh RNNCell, in=3, H=4, 3 sequences of lengths 5, 2, 4", "tanh", 3, 4, [5, 2, 4]),
+        case("relu RNNCell, in=2, H=3, lengths 1, 6, 3, 1", "relu", 2, 3, [1, 6, 3, 1]),
+        case("a batch of one: tanh RNNCell, in=4, H=2, length 4", "tanh", 4, 2, [4]),
+        case("every sequence of length 1: relu RNNCell, in=3, H=3, lengths 1, 1, 1", "relu", 3, 3, [1, 1, 1]),
+        case("equal lengths: tanh RNNCell, in=2, H=5, lengths 3, 3", "tanh", 2, 5, [3, 3]),
+        case("a GRUCell, in=3, H=4, lengths 2, 7, 4", "gru", 3, 4, [2, 7, 4]),
     ]
 
 
 def _default_h0_cases(rng: np.random.Generator) -> list[Case]:
+    def case(label, kind, in_size, hidden, lengths):
+        return _encode_case(rng, "h0=None, " + label, kind, in_size, hidden, lengths, with_h0=False)
+
     return [
-        _encode_case(rng, "h0=None, tanh RNNCell, in=3, H=4, lengths 3, 1, 5", "tanh", 3, 4, [3, 1, 5], False),
-        _encode_case(rng, "h0=None, a batch of one: relu RNNCell, in=2, H=3, length 2", "relu", 2, 3, [2], False),
+        case("tanh RNNCell, in=3, H=4, lengths 3, 1, 5", "tanh", 3, 4, [3, 1, 5]),
+        case("a batch of one: relu RNNCell, in=2, H=3, length 2", "relu", 2, 3, [2]),
     ]
 
 
 def _encode_grad_cases(rng: np.random.Generator) -> list[Case]:
+    def case(label, kind, in_size, hidden, lengths):
+        return _encode_case(rng, label, kind, in_size, hidden, lengths)
+
     return [
-        _encode_case(rng, "tanh RNNCell, in=3, H=4, lengths 4, 1, 3", "tanh", 3, 4, [4, 1, 3]),
-        _encode_case(rng, "relu RNNCell, in=2, H=3, lengths 2, 5", "relu", 2, 3, [2, 5]),
-        _encode_case(rng, "a batch of one: tanh RNNCell, in=2, H=2, length 3", "tanh", 2, 2, [3]),
+        case("tanh RNNCell, in=3, H=4, lengths 4, 1, 3", "tanh", 3, 4, [4, 1, 3]),
+        case("relu RNNCell, in=2, H=3, lengths 2, 5", "relu", 2, 3, [2, 5]),
+        case("a batch of one: tanh RNNCell, in=2, H=2, length 3", "tanh", 2, 2, [3]),
     ]
 
 
@@ -203,10 +216,11 @@ def _torch_encode_alone(rnn, sequences, h0, hidden, ctx):
     """Run ``nn.RNN`` on each sequence alone and stack the final states."""
     import torch
 
+    if h0 is None:
+        h0 = torch.zeros(len(sequences), hidden, dtype=torch.float64, device=ctx.device)
     finals = []
     for i, seq in enumerate(sequences):
-        start = torch.zeros(1, 1, hidden, dtype=torch.float64, device=ctx.device) if h0 is None else h0[i].view(1, 1, -1)
-        _, h_n = rnn(seq.unsqueeze(1), start)
+        _, h_n = rnn(seq.unsqueeze(1), h0[i].view(1, 1, -1))
         finals.append(h_n[0, 0])
     return torch.stack(finals)
 
@@ -341,7 +355,7 @@ EXERCISE = Exercise(
             cases=_default_h0_cases,
             probe=_encode,
             oracle=_torch_encode,
-            description="With h0=None, encode_sequences starts from zeros on the sequences' device and dtype.",
+            description="With h0=None, encode_sequences starts from zeros (sequences' device and dtype).",
             hint="For h0=None create zeros of shape (B, cell.hidden_size) with dtype and device taken "
             "from the sequences (torch.zeros defaults to float32 on the CPU).",
         ),

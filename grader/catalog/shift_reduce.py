@@ -46,7 +46,7 @@ def _random_tree(rng: np.random.Generator, leaves: int, shape: str = "random") -
 def _transitions_of(tree: str) -> tuple[list[str], list[str]]:
     """Tokens and transitions of a well-formed tree (the case factories' own reading)."""
     pieces = tree.split()
-    tokens = [p for p in pieces if p not in "()"]
+    tokens = [p for p in pieces if p not in ("(", ")")]
     transitions = ["R" if p == ")" else "S" for p in pieces if p != "("]
     return tokens, transitions
 
@@ -71,9 +71,14 @@ def _tree_cases(rng: np.random.Generator) -> list[Case]:
     return [Case(label, {"tree": tree}) for label, tree in _trees(rng)]
 
 
+def _as_list(value):
+    """Lists and tuples compare alike; anything else is returned as it is, to be reported."""
+    return list(value) if isinstance(value, (list, tuple)) else value
+
+
 def _to_transitions(module, inputs, ctx):
     tokens, transitions = module.tree_to_transitions(inputs["tree"])
-    return list(tokens), list(transitions)
+    return _as_list(tokens), _as_list(transitions)
 
 
 INVALID_TREES = (
@@ -100,8 +105,8 @@ def _to_tree_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for label, tree in _trees(rng):
         tokens, transitions = _transitions_of(tree)
-        cases.append(Case(label.replace("tree", "tokens and transitions of the tree", 1), {
-            "tokens": tokens, "transitions": transitions}))
+        inputs = {"tokens": tokens, "transitions": transitions}
+        cases.append(Case(f"tokens and transitions of {label}", inputs))
     return cases
 
 
@@ -127,9 +132,11 @@ def _machine_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for label, tree in _trees(rng):
         tokens, transitions = _transitions_of(tree)
-        cases.append(Case(label + ", reduce(l, r) = f'({l} {r})'", {
-            "buffer": tokens, "transitions": transitions, "reduce": "bracket"}))
-    tokens, transitions = _transitions_of(_random_tree(rng, 6))
+        cases.append(Case(
+            f"buffer and transitions of {label}, reduce(l, r) = f'({{l}} {{r}})'",
+            {"buffer": tokens, "transitions": transitions, "reduce": "bracket"},
+        ))
+    _, transitions = _transitions_of(_random_tree(rng, 6))
     cases.append(Case("buffer [3, 1, 4, 1, 5, 9] (ints), reduce(l, r) = 10 * l + r", {
         "buffer": [3, 1, 4, 1, 5, 9], "transitions": transitions, "reduce": "digits"}))
     return cases
@@ -167,7 +174,11 @@ def _tracked_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for label, tree in _trees(rng):
         tokens, transitions = _transitions_of(tree)
-        cases.append(Case(label, {"buffer": tokens, "transitions": transitions}))
+        cases.append(Case(
+            f"buffer and transitions of {label}; the tracker records (b, s1, s2), "
+            "reduce tags its result with the number of tracker calls so far",
+            {"buffer": tokens, "transitions": transitions},
+        ))
     return cases
 
 
@@ -236,16 +247,30 @@ def _tree_lstm(module, inputs, ctx):
     parameters = dict(cell.named_parameters())
     with torch.no_grad():
         for name in _parameter_names(inputs):
+            if name not in parameters:
+                raise AttributeError(f"TreeLSTMReduce has no parameter {name} (its parameters: {_names(parameters)})")
             parameters[name].copy_(tensor(inputs[name], ctx))
     return cell, parameters
 
 
+def _names(parameters) -> str:
+    return ", ".join(sorted(parameters)) or "none"
+
+
+def _layout(parameters) -> dict:
+    return {
+        "parameter names": _names(parameters),
+        "parameter shapes": [list(parameters[name].shape) for name in sorted(parameters)],
+    }
+
+
 def _tree_lstm_args(inputs, ctx, requires_grad=False):
-    left = (tensor(inputs["h_l"], ctx, requires_grad=requires_grad), tensor(inputs["c_l"], ctx, requires_grad=requires_grad))
-    right = (tensor(inputs["h_r"], ctx, requires_grad=requires_grad), tensor(inputs["c_r"], ctx, requires_grad=requires_grad))
-    tracking = None
+    def make(name, grad=requires_grad):
+        return tensor(inputs[name], ctx, requires_grad=grad)
+
+    left, right, tracking = (make("h_l"), make("c_l")), (make("h_r"), make("c_r")), None
     if inputs["tracker_size"] is not None:
-        tracking = (tensor(inputs["h_t"], ctx, requires_grad=requires_grad), tensor(inputs["c_t"], ctx))
+        tracking = (make("h_t"), make("c_t", grad=False))  # c_t is not used
     return left, right, tracking
 
 
@@ -253,8 +278,7 @@ def _tree_lstm_values(module, inputs, ctx):
     cell, parameters = _tree_lstm(module, inputs, ctx)
     left, right, tracking = _tree_lstm_args(inputs, ctx)
     h, c = cell(left, right, tracking) if tracking is not None else cell(left, right)
-    shapes = sorted((name, list(p.shape)) for name, p in parameters.items())
-    return {"parameters": shapes, "c": c, "h": h}
+    return {**_layout(parameters), "c": c, "h": h}
 
 
 def _formula(weights, left, right, tracking):
@@ -273,8 +297,7 @@ def _formula(weights, left, right, tracking):
 def _formula_values(inputs, ctx):
     weights = {name: tensor(inputs[name], ctx) for name in _parameter_names(inputs)}
     h, c = _formula(weights, *_tree_lstm_args(inputs, ctx))
-    shapes = sorted((name, list(w.shape)) for name, w in weights.items())
-    return {"parameters": shapes, "c": c, "h": h}
+    return {**_layout(weights), "c": c, "h": h}
 
 
 def _backward(h, c, inputs, ctx, left, right, tracking, weights) -> dict:
@@ -329,11 +352,6 @@ def _batch_cases(rng: np.random.Generator) -> list[Case]:
                     [_random_tree(rng, 7) for _ in range(4)], dim=2),
         _batch_case(rng, "left- and right-branching trees of 8 words and a single word, D=3",
                     [_random_tree(rng, 8, "left"), _random_tree(rng, 8, "right"), "dogs"]),
-    ]
-
-
-def _count_cases(rng: np.random.Generator) -> list[Case]:
-    return _batch_cases(rng) + [
         _batch_case(rng, "3 single words (no reduce at all), D=3", ["dogs", "sit", "."]),
     ]
 
@@ -543,7 +561,7 @@ EXERCISE = Exercise(
             cases=_tree_lstm_cases,
             probe=_tree_lstm_grads,
             oracle=_formula_grads,
-            description="Gradients through TreeLSTMReduce (inputs and parameters) match autograd of the formula.",
+            description="Gradients through TreeLSTMReduce (inputs, parameters) match the formula's autograd.",
             hint="Keep forward differentiable: no torch.no_grad(), .detach() or .data inside it.",
         ),
         Check(
@@ -562,7 +580,7 @@ EXERCISE = Exercise(
             name="batched_calls",
             function="batched_shift_reduce",
             points=1,
-            cases=_count_cases,
+            cases=_batch_cases,
             probe=_batched_calls,
             oracle=_expected_calls,
             description="batched_shift_reduce calls reduce once per step, with only the reducing sentences.",

@@ -54,17 +54,17 @@ def loop_over_batch(buffers, transitions, reduce) -> torch.Tensor:
     return torch.cat(finals)
 
 
-def median_seconds(fn, repeats: int, device: torch.device) -> float:
+def median_seconds(fn, repeats: int, device: torch.device, clock=time.perf_counter) -> float:
     fn()  # warm-up (allocator, kernels, lazy initialisation)
     times = []
     for _ in range(repeats):
         if device.type == "cuda":
             torch.cuda.synchronize(device)
-        start = time.perf_counter()
+        start = clock()
         fn()
         if device.type == "cuda":
             torch.cuda.synchronize(device)
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return statistics.median(times)
 
 
@@ -80,8 +80,11 @@ def bench(device: torch.device, batch: int, args, rng: np.random.Generator) -> t
         got = batched_shift_reduce(buffers, transitions, reduce)
         if not torch.allclose(expected, got, rtol=1e-4, atol=1e-5):
             raise SystemExit(f"batched_shift_reduce disagrees with the loop on {device}, batch {batch}")
-        loop = median_seconds(lambda: loop_over_batch(buffers, transitions, reduce), args.repeats, device)
-        batched = median_seconds(lambda: batched_shift_reduce(buffers, transitions, reduce), args.repeats, device)
+        clock = time.process_time if args.clock == "cpu" else time.perf_counter
+        loop = median_seconds(lambda: loop_over_batch(buffers, transitions, reduce), args.repeats, device, clock)
+        batched = median_seconds(
+            lambda: batched_shift_reduce(buffers, transitions, reduce), args.repeats, device, clock
+        )
     return loop, batched
 
 
@@ -94,14 +97,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--devices", nargs="+", default=None, help="default: cpu, and cuda when available")
     parser.add_argument("--require", type=float, default=5.0, help="minimum speed-up at batch 64 on the CPU")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's)")
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="wall: elapsed time; cpu: this process's CPU time (steadier on a busy machine, "
+        "meaningful with --threads 1 on the CPU only)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
 
     devices = args.devices or ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, size {args.size}, "
-          f"~{args.tokens} tokens per sentence, median of {args.repeats}")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, size {args.size}, "
+        f"~{args.tokens} tokens per sentence, median {args.clock} time of {args.repeats} runs"
+    )
     print(f"{'device':<8}{'batch':>6}{'loop (ms)':>12}{'batched (ms)':>14}{'speed-up':>10}")
     speedups = {}
     for name in devices:

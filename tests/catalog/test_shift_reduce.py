@@ -150,7 +150,7 @@ BROKEN = [
         "        self.right = nn.Linear(size, 5 * size, bias=False)\n",
         "        self.right = nn.Linear(size, 5 * size)\n",
         {"treelstm_values", "treelstm_grads"},
-        "result['parameters']",
+        "expected 'left.bias, left.weight, right.weight', got 'left.bias, left.weight, right.bias, right.weight'",
         id="right-layer-with-bias",
     ),
     pytest.param(
