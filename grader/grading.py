@@ -27,6 +27,7 @@ from grader.errors import PluginError
 from grader.model import Case, Check, Context, Exercise
 from grader.reference import ReferenceProcess, expected_values
 from grader.results import ExerciseResult, Report, Session
+from grader.zygote import Zygote
 
 MAX_SOURCE_BYTES = 1 << 20
 
@@ -118,6 +119,7 @@ def grade(
     sources = {e.name: read_source(submission / f"{e.name}.py") for e in exercises}
     graded = [e for e in exercises if sources[e.name] is not None]
     references = ReferenceProcess(graded, cases)
+    zygote = None
     try:
         resolved = resolve(device)
         store = cache.folder()
@@ -125,8 +127,10 @@ def grade(
         protections = sandbox.detect(plan)
         if not protections["read-only file system"]:
             store = None  # student code could write to the cache: do not trust it
-        expected = _Expected(references, store, graded, resolved)
+        expected = _Expected(references, store, graded, cases, resolved)
         preload([e for e in graded if e.framework == "torch"])  # numpy students never touch torch
+        # Fork the zygote before any expected value enters this process.
+        zygote = Zygote(graded, cases, sources)
         if resolved == "cuda" and any(e.framework == "torch" for e in exercises):
             protections["memory cap"] = False  # not applied to torch exercises on CUDA
         session = Session(
@@ -139,11 +143,13 @@ def grade(
         pm.hook.grader_report_start(session=session)
         results = []
         for exercise in exercises:
-            result = _grade_one(pm, exercise, cases[exercise.name], sources[exercise.name], submission, resolved, plan, expected)
+            result = _grade_one(pm, exercise, cases[exercise.name], sources[exercise.name], submission, resolved, plan, expected, zygote)
             pm.hook.grader_report_exercise(result=result)
             results.append(result)
     finally:
         references.close()
+        if zygote is not None:
+            zygote.close()
     return Report(session=session, exercises=tuple(results), seconds=time.monotonic() - started)
 
 
@@ -158,34 +164,48 @@ def _existing(store: Path | None) -> tuple[str, ...]:
 
 
 class _Expected:
-    """Expected values: from the cache when valid, else from the reference process."""
+    """Expected values: from the cache when valid, else from the reference process.
 
-    def __init__(self, references: ReferenceProcess, store: Path | None, graded, device: str) -> None:
+    Cache entries are only located here; they are read in :meth:`get`, after
+    the zygote has been forked, like everything else that holds answers.
+    """
+
+    def __init__(self, references: ReferenceProcess, store: Path | None, graded, cases: dict, device: str) -> None:
         self.references = references
         self.store = store
-        self.keys = {}
-        self.frames = {}
+        self.device = device
+        self.cases = cases
+        self.exercises = {e.name: e for e in graded}
+        self.keys: dict[str, str] = {}
         if store is not None:
             for exercise in graded:
                 entry = cache.key(exercise, "cpu" if exercise.framework == "numpy" else device)
-                frame = cache.load(store, entry) if entry else None
                 if entry:
                     self.keys[exercise.name] = entry
-                if frame is not None and frame.get("exercise") == exercise.name:
-                    self.frames[exercise.name] = frame
-        references.start(device, [e.name for e in graded if e.name not in self.frames])
+        self.cached = {name for name, entry in self.keys.items() if (store / f"{entry}.json").is_file()}
+        references.start(device, [e.name for e in graded if e.name not in self.cached])
 
     def get(self, name: str, deadline: float) -> dict:
-        frame = self.frames.get(name)
-        if frame is None:
+        frame = None
+        if name in self.cached:
+            frame = cache.load(self.store, self.keys[name])
+            if frame is None or frame.get("exercise") != name:  # unreadable: compute it now
+                late = ReferenceProcess([self.exercises[name]], self.cases)
+                try:
+                    late.start(self.device, [name])
+                    frame = late.frame(name, deadline)
+                finally:
+                    late.close()
+                self.cached.discard(name)
+        else:
             frame = self.references.frame(name, deadline)
-            if "error" not in frame and name in self.keys and self.store is not None:
-                if not any(row[2] == "error" for row in frame["results"]):
-                    cache.store(self.store, self.keys[name], frame)
+        if name not in self.cached and "error" not in frame and name in self.keys and self.store is not None:
+            if not any(row[2] == "error" for row in frame["results"]):
+                cache.store(self.store, self.keys[name], frame)
         return expected_values(frame)
 
 
-def _grade_one(pm, exercise, cases, source, submission, device, plan, expectations) -> ExerciseResult:
+def _grade_one(pm, exercise, cases, source, submission, device, plan, expectations, zygote) -> ExerciseResult:
     started = time.monotonic()
     path = submission / f"{exercise.name}.py"
     if source is None:
@@ -194,7 +214,7 @@ def _grade_one(pm, exercise, cases, source, submission, device, plan, expectatio
     # An address-space cap breaks CUDA, which maps huge virtual ranges.
     memory = 0 if ctx.device == "cuda" else exercise.memory_limit_mb
     outcomes, output = supervisor.run_exercise(
-        exercise, cases, source, str(path), ctx, replace(plan, memory_limit_mb=memory)
+        exercise, cases, str(path), ctx, replace(plan, memory_limit_mb=memory), zygote
     )
     expected = {}
     if any(outcome.kind == "value" for outcome in outcomes.values()):

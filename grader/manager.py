@@ -83,6 +83,8 @@ def _register_module(pm: pluggy.PluginManager, name: str) -> None:
         module = importlib.import_module(name)
     except Exception as exc:
         raise PluginError(f"plugin {name!r} failed to import: {type(exc).__name__}: {_first_line(exc)}") from None
+    if pm.is_registered(module):  # e.g. `-p pack.plugin` for a pack its entry point already loaded
+        return
     _register(pm, module, name)
 
 

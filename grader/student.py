@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import linecache
 import os
+import signal
 import sys
 import traceback
 import types
@@ -113,8 +114,13 @@ def child_main(
         pid = os.fork()
         if pid == 0:
             try:
+                if sys.platform == "linux":  # die with the middle process, taking the namespace along
+                    import ctypes
+
+                    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
                 os.close(go_write)
-                os.read(go_read, 1)  # wait until the parent has announced this pid
+                if os.read(go_read, 1) != b"x":  # the parent died before announcing this pid
+                    os._exit(1)
                 os.close(go_read)
                 os.setsid()
                 sandbox.confine_student(plan, active, pid_namespace)

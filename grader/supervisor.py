@@ -17,9 +17,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from grader import sandbox, student
+from grader import sandbox
 from grader.channel import Closed, FrameReader, Timeout
-from grader.model import Check, Context, Exercise
+from grader.model import Context, Exercise
+from grader.zygote import Zygote, ZygoteError, work_items
 
 IMPORT_LIMIT = 20.0
 EXIT_GRACE = 2.0
@@ -54,32 +55,32 @@ class _Child:
 def run_exercise(
     exercise: Exercise,
     cases: dict,
-    source: str,
     filename: str,
     ctx: Context,
     plan: sandbox.Plan,
+    zygote: Zygote,
 ) -> tuple[dict, str]:
-    """Run every case of ``exercise``'s behavioural checks on ``source``.
+    """Run every case of ``exercise``'s behavioural checks on the submission.
+
+    The submission's source is already in the zygote's memory; ``filename``
+    names it in tracebacks.
 
     Returns:
         ``(outcomes, output)``: an :class:`Outcome` per ``(check index,
         case index)``, and the start of what the student's code printed.
     """
-    pending = [
-        (i, j)
-        for i, check in enumerate(exercise.checks)
-        if isinstance(check, Check)
-        for j in range(len(cases[check.name]))
-    ]
+    items = work_items(exercise, cases)
+    pending = list(items)
     outcomes: dict = {}
     stop_at = time.monotonic() + exercise.time_limit
     with tempfile.TemporaryFile() as output:
         while pending:
-            child = _spawn(exercise, cases, pending, source, filename, ctx, plan, output.fileno())
+            pid, fd = zygote.spawn(exercise.name, len(items) - len(pending), filename, ctx, plan, output.fileno())
+            child = _Child(pid, FrameReader(fd))
             try:
-                _collect(exercise, child, pending, outcomes, stop_at)
+                _collect(exercise, child, pending, outcomes, stop_at, zygote)
             finally:
-                _kill(child)
+                _kill(child, zygote)
             if time.monotonic() >= stop_at:
                 for key in pending:
                     outcomes[key] = Outcome(
@@ -94,20 +95,7 @@ def run_exercise(
     return outcomes, text
 
 
-def _spawn(exercise, cases, items, source, filename, ctx, plan, output_fd) -> _Child:
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child never returns
-        try:
-            os.close(read_fd)
-            student.child_main(exercise, cases, list(items), source, filename, ctx, write_fd, output_fd, plan)
-        finally:
-            os._exit(1)
-    os.close(write_fd)
-    return _Child(pid, FrameReader(read_fd))
-
-
-def _collect(exercise: Exercise, child: _Child, pending: list, outcomes: dict, stop_at: float) -> None:
+def _collect(exercise: Exercise, child: _Child, pending: list, outcomes: dict, stop_at: float, zygote: Zygote) -> None:
     """Read frames until the child is done, hangs or dies; update in place."""
     try:
         hello = child.reader.read(min(stop_at, time.monotonic() + IMPORT_LIMIT))
@@ -121,7 +109,7 @@ def _collect(exercise: Exercise, child: _Child, pending: list, outcomes: dict, s
         _fail_all(pending, outcomes, "timeout", f"importing your module took longer than {IMPORT_LIMIT:g} s")
         return
     except Closed as exc:
-        _fail_all(pending, outcomes, "crashed", _death(child, "while being imported", str(exc)))
+        _fail_all(pending, outcomes, "crashed", _death(child, zygote, "while being imported", str(exc)))
         return
     if frame.get("error") is not None:
         error = _error(frame["error"])
@@ -141,7 +129,7 @@ def _collect(exercise: Exercise, child: _Child, pending: list, outcomes: dict, s
             pending.pop(0)
             return
         except Closed as exc:
-            outcomes[key] = Outcome("crashed", message=_death(child, "", str(exc)))
+            outcomes[key] = Outcome("crashed", message=_death(child, zygote, "", str(exc)))
             pending.pop(0)
             return
         if not (
@@ -150,7 +138,7 @@ def _collect(exercise: Exercise, child: _Child, pending: list, outcomes: dict, s
             and (frame.get("check"), frame.get("case")) == key
             and ("value" in frame) != ("error" in frame)
         ):
-            outcomes[key] = Outcome("crashed", message=_death(child, "", "sent an unexpected message"))
+            outcomes[key] = Outcome("crashed", message=_death(child, zygote, "", "sent an unexpected message"))
             pending.pop(0)
             return
         if "error" in frame:
@@ -177,9 +165,9 @@ def _error(raw: Any) -> dict:
     return {"type": kind[:100], "message": message[:2000], "trace": trace}
 
 
-def _death(child: _Child, when: str, why: str) -> str:
+def _death(child: _Child, zygote: Zygote, when: str, why: str) -> str:
     """Describe why a child stopped talking, after making sure it is gone."""
-    _kill(child)
+    _kill(child, zygote)
     code = child.exit_code
     if why:
         text = f"the process {why}"
@@ -197,8 +185,8 @@ def _death(child: _Child, when: str, why: str) -> str:
     return f"{text} {when}".strip()
 
 
-def _kill(child: _Child) -> None:
-    """Make sure the child and its student process are gone; reap the child.
+def _kill(child: _Child, zygote: Zygote) -> None:
+    """Make sure the child and its student process are gone; learn its exit status.
 
     Killing the student process, PID 1 of its own PID namespace, makes the
     kernel kill everything it started.
@@ -207,13 +195,7 @@ def _kill(child: _Child) -> None:
         return
     status = None
     if child.reader.eof:  # it closed the pipe: it is probably exiting by itself
-        deadline = time.monotonic() + EXIT_GRACE
-        while status is None and time.monotonic() < deadline:
-            pid, raw = os.waitpid(child.pid, os.WNOHANG)
-            if pid:
-                status = raw
-            else:
-                time.sleep(0.002)
+        status = zygote.wait(child.pid, EXIT_GRACE)
     if status is None:
         # Without a PID namespace the student's process group is the next best net.
         for pid in (-child.inner, child.inner, child.pid):
@@ -222,7 +204,9 @@ def _kill(child: _Child) -> None:
                     os.kill(pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
-        _, status = os.waitpid(child.pid, 0)
+        status = zygote.wait(child.pid, 30.0)
+        if status is None:
+            raise ZygoteError(f"process {child.pid} did not die")
     code = os.waitstatus_to_exitcode(status)
     # The middle process exits with 128 + N when the student process died of signal N.
     child.exit_code = -(code - 128) if code > 128 else code

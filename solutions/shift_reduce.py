@@ -309,14 +309,15 @@ def batched_shift_reduce(buffers, transitions, reduce):
     # the parents in the order they are made. Stacks hold row numbers (plain
     # ints), so shifting costs no tensor operation, and each step gathers the
     # reducing sentences' top two items with a single index tensor.
-    words = torch.cat(list(buffers))  # (N, D), sentence after sentence
     lengths = [len(buffer) for buffer in buffers]
     starts = [0]
     for length in lengths:
         starts.append(starts[-1] + length)
     parents_needed = sum(list(ops).count(REDUCE) for ops in transitions)
-    memory = torch.cat([words, words.new_zeros(parents_needed, words.shape[1])])
-    free = len(words)  # the next unused row of memory
+    # (N + P, D): the words, sentence after sentence, then room for the P parents
+    # (every parent row is written before it is read).
+    memory = torch.cat([*buffers, buffers[0].new_empty(parents_needed, buffers[0].shape[1])])
+    free = starts[-1]  # the next unused row of memory
     fronts = [0] * len(buffers)  # the next word of each buffer
     stacks = [[] for _ in buffers]
     for step in range(max((len(ops) for ops in transitions), default=0)):
@@ -339,7 +340,7 @@ def batched_shift_reduce(buffers, transitions, reduce):
                 raise ValueError(f"sentence {i}, step {step}: unknown transition {ops[step]!r}")
         if reducing:
             k = len(reducing)
-            pairs = memory[torch.tensor(lefts + rights, device=memory.device)]  # (2k, D)
+            pairs = memory.index_select(0, torch.tensor(lefts + rights, device=memory.device))  # (2k, D)
             memory[free : free + k] = reduce(pairs[:k], pairs[k:])  # autograd tracks the write
             for j, i in enumerate(reducing):
                 stacks[i].append(free + j)
@@ -350,5 +351,5 @@ def batched_shift_reduce(buffers, transitions, reduce):
                 f"sentence {i}: {len(stack)} items on the stack and "
                 f"{lengths[i] - fronts[i]} in the buffer at the end, expected 1 and 0"
             )
-    return memory[torch.tensor([stack[0] for stack in stacks], device=memory.device)]
+    return memory.index_select(0, torch.tensor([stack[0] for stack in stacks], device=memory.device))
     ### END SOLUTION

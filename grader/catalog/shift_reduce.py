@@ -248,7 +248,8 @@ def _tree_lstm(module, inputs, ctx):
     with torch.no_grad():
         for name in _parameter_names(inputs):
             if name not in parameters:
-                raise AttributeError(f"TreeLSTMReduce has no parameter {name} (its parameters: {_names(parameters)})")
+                found = _names(parameters)
+                raise AttributeError(f"TreeLSTMReduce has no parameter {name} (its parameters: {found})")
             parameters[name].copy_(tensor(inputs[name], ctx))
     return cell, parameters
 
@@ -398,7 +399,9 @@ def _batched_calls(module, inputs, ctx):
     sizes = []
 
     def counting_reduce(left, right):
-        sizes.append(int(left.shape[0]) if left.dim() == 2 and left.shape == right.shape else -1)
+        shape = getattr(left, "shape", None)
+        paired = shape is not None and len(shape) == 2 and shape == getattr(right, "shape", None)
+        sizes.append(int(shape[0]) if paired else -1)
         return reduce(left, right)
 
     buffers = [tensor(b, ctx) for b in inputs["buffers"]]

@@ -69,7 +69,7 @@ def median_seconds(fn, repeats: int, device: torch.device, clock=time.perf_count
 
 
 def bench(device: torch.device, batch: int, args, rng: np.random.Generator) -> tuple[float, float]:
-    lengths = rng.integers(args.tokens - 5, args.tokens + 6, size=batch)
+    lengths = rng.integers(max(1, args.tokens - 5), args.tokens + 6, size=batch)
     transitions = [random_transitions(rng, int(n)) for n in lengths]
     width = 2 * args.size
     buffers = [torch.randn(int(n), width, device=device) for n in lengths]

@@ -59,7 +59,7 @@ FORWARD = """        (h_l, c_l), (h_r, c_r) = left, right
 NO_GRAD_FORWARD = "        with torch.no_grad():\n" + "".join("    " + line + "\n" for line in FORWARD.splitlines())
 BATCHED_REDUCE = """        if reducing:
             k = len(reducing)
-            pairs = memory[torch.tensor(lefts + rights, device=memory.device)]  # (2k, D)
+            pairs = memory.index_select(0, torch.tensor(lefts + rights, device=memory.device))  # (2k, D)
             memory[free : free + k] = reduce(pairs[:k], pairs[k:])  # autograd tracks the write
             for j, i in enumerate(reducing):
                 stacks[i].append(free + j)
