@@ -396,3 +396,34 @@ def test_report_cannot_be_rewritten_afterwards(tmp_path):
     assert report.read_text() == first
     data = json.loads(first)
     assert [e["score"] for e in data["exercises"]] == [0, 2]
+
+
+STEAL = """
+import gc
+
+def _steal(x, check):
+    for obj in gc.get_objects():
+        if isinstance(obj, list) and obj and all(type(c).__name__ == "Case" for c in obj):
+            for j, case in enumerate(obj):
+                if case.inputs.get("x") is x:
+                    for frame in gc.get_objects():
+                        if isinstance(frame, dict) and frame.get("exercise") == "toy_a":
+                            for i, jj, kind, value in frame.get("results", []):
+                                if (i, jj) == (check, j):
+                                    return value
+    return None
+
+def add_one(x):
+    found = _steal(x, 0)
+    return found if found is not None else x
+
+def total(x):
+    found = _steal(x, 1)
+    return found if found is not None else -1.0
+"""
+
+
+def test_digs_expected_values_out_of_memory(attack):
+    """Student processes are forked from a zygote that never holds expected values."""
+    attack(STEAL)  # fills the cache of expected values
+    attack(STEAL)  # now they would be on disk and in the grader's memory
