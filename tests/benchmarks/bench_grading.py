@@ -1,26 +1,36 @@
-"""Benchmark: grading the reference solutions against the floor of `import torch`.
+"""Benchmark: grading time against the floor of `import torch`, with and without the sandbox.
 
-Runs both commands alternately in the same environment, several times, and
-prints the medians and their ratio. Usage::
+Runs the commands alternately in the same environment, several times, and
+prints the medians and their ratios to `python -c "import torch"`:
 
-    python tests/benchmarks/bench_grading.py [--repeat 5] [--submission solutions] [EXERCISE ...]
+* ``import torch``: the floor no grading run can beat;
+* ``grade``: ``python -m grader run --submission DIR`` as a student runs it;
+* ``grade, no sandbox``: the same with ``GRADER_SANDBOX=off`` (process
+  isolation only), to measure what the namespaces cost.
+
+The cache of expected values is switched off unless ``--cache`` is given, so
+every run computes the references. Usage::
+
+    python tests/benchmarks/bench_grading.py [--repeat 5] [--submission solutions] [--cache] [EXERCISE ...]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def timed(command: list[str]) -> float:
+def timed(command: list[str], env: dict) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     return time.perf_counter() - start
 
 
@@ -29,18 +39,35 @@ def main() -> None:
     parser.add_argument("exercises", nargs="*")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--submission", default="solutions")
+    parser.add_argument("--cache", action="store_true", help="use a (warm) cache of expected values")
     args = parser.parse_args()
-    floor_cmd = [sys.executable, "-c", "import torch"]
-    grade_cmd = [sys.executable, "-m", "grader", "run", *args.exercises, "--submission", args.submission]
-    timed(floor_cmd)  # warm the file cache
-    floor, grade = [], []
+    base = dict(os.environ)
+    cache_dir = tempfile.mkdtemp(prefix="grader-bench-cache-")
+    if args.cache:
+        base["GRADER_CACHE_DIR"] = cache_dir
+    else:
+        base["GRADER_CACHE"] = "off"
+    grade = [sys.executable, "-m", "grader", "run", *args.exercises, "--submission", args.submission]
+    variants = {
+        "import torch": ([sys.executable, "-c", "import torch"], base),
+        "grade": (grade, base),
+        "grade, no sandbox": (grade, dict(base, GRADER_SANDBOX="off")),
+    }
+    for command, env in variants.values():  # warm the file cache (and the grader's cache)
+        timed(command, env)
+    times: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(args.repeat):
-        floor.append(timed(floor_cmd))
-        grade.append(timed(grade_cmd))
-    f, g = statistics.median(floor), statistics.median(grade)
-    print(f"import torch            median {f:6.2f} s  (runs: {', '.join(f'{x:.2f}' for x in floor)})")
-    print(f"grader run {args.submission:<12} median {g:6.2f} s  (runs: {', '.join(f'{x:.2f}' for x in grade)})")
-    print(f"ratio grade / import torch: {g / f:.2f}")
+        for name, (command, env) in variants.items():
+            times[name].append(timed(command, env))
+    floor = statistics.median(times["import torch"])
+    print(f"submission: {args.submission}  exercises: {' '.join(args.exercises) or 'all'}  "
+          f"cache: {'warm' if args.cache else 'off'}  repeats: {args.repeat}")
+    for name, runs in times.items():
+        median = statistics.median(runs)
+        print(f"{name:<20} median {median:6.2f} s  ratio to import torch {median / floor:5.2f}   "
+              f"(runs: {', '.join(f'{x:.2f}' for x in runs)})")
+    sandboxed, bare = statistics.median(times["grade"]), statistics.median(times["grade, no sandbox"])
+    print(f"sandbox cost: {sandboxed / bare:.2f}x the time without it")
 
 
 if __name__ == "__main__":
