@@ -7,6 +7,7 @@ import ast
 import numpy as np
 
 from grader import Case, Check, Exercise, SourceCheck, hookimpl
+from grader.catalog.polyfit import fit_cases
 from grader.probing import AUTOGRAD, tensor
 
 # The seed articles' data: 2000 points on [-pi, pi] and y = sin(x); the
@@ -29,35 +30,7 @@ def _floats(losses) -> np.ndarray:
 
 
 def _fit_cases(rng: np.random.Generator) -> list[Case]:
-    # Each lr is below 1 / (largest eigenvalue of the loss's Hessian) for its
-    # x: the descent converges, so rounding differences shrink, not grow.
-    x200 = np.linspace(-np.pi, np.pi, 200)
-    x50 = np.sort(rng.uniform(-1, 2, size=50))
-    x10 = rng.uniform(-1, 1, size=10)
-    return [
-        Case(
-            "the seed's data: x = linspace(-pi, pi, 2000), y = sin(x), lr = 1e-6, 100 steps",
-            {"x": SEED_X, "y": SEED_Y, "coeffs0": rng.normal(size=4), "lr": 1e-6, "steps": 100},
-        ),
-        Case(
-            "x = linspace(-pi, pi, 200), y = sin(x), lr = 1e-5, 100 steps",
-            {"x": x200, "y": np.sin(x200), "coeffs0": rng.normal(size=4), "lr": 1e-5, "steps": 100},
-        ),
-        Case(
-            "x (50,) in [-1, 2], y = exp(x) plus noise, lr = 5e-4, 100 steps",
-            {
-                "x": x50,
-                "y": np.exp(x50) + 0.1 * rng.normal(size=50),
-                "coeffs0": rng.normal(size=4),
-                "lr": 5e-4,
-                "steps": 100,
-            },
-        ),
-        Case(
-            "x (10,), a single step (steps = 1), lr = 0.01",
-            {"x": x10, "y": rng.normal(size=10), "coeffs0": rng.normal(size=4), "lr": 0.01, "steps": 1},
-        ),
-    ]
+    return fit_cases(rng, steps=100)
 
 
 def _float32_cases(rng: np.random.Generator) -> list[Case]:

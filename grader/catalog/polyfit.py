@@ -87,7 +87,8 @@ def _autograd_grad(inputs, ctx):
     return coeffs.grad.numpy()
 
 
-def _fit_cases(rng: np.random.Generator) -> list[Case]:
+def fit_cases(rng: np.random.Generator, steps: int = 200) -> list[Case]:
+    """Gradient-descent trajectories; also used by ``autograd_basics`` (same math)."""
     # Every learning rate is below 1 / (largest eigenvalue of the loss's
     # Hessian) for its x, so the descent converges and rounding differences
     # between correct solutions shrink instead of growing.
@@ -100,17 +101,17 @@ def _fit_cases(rng: np.random.Generator) -> list[Case]:
             {"x": SEED_X, "y": SEED_Y, "coeffs0": rng.normal(size=4), "lr": 1e-6, "steps": 100},
         ),
         Case(
-            "x = linspace(-pi, pi, 200), y = sin(x), lr = 1e-5, 200 steps",
-            {"x": x200, "y": np.sin(x200), "coeffs0": rng.normal(size=4), "lr": 1e-5, "steps": 200},
+            f"x = linspace(-pi, pi, 200), y = sin(x), lr = 1e-5, {steps} steps",
+            {"x": x200, "y": np.sin(x200), "coeffs0": rng.normal(size=4), "lr": 1e-5, "steps": steps},
         ),
         Case(
-            "x (50,) in [-1, 2], y = exp(x) plus noise, lr = 5e-4, 200 steps",
+            f"x (50,) in [-1, 2], y = exp(x) plus noise, lr = 5e-4, {steps} steps",
             {
                 "x": x50,
                 "y": np.exp(x50) + 0.1 * rng.normal(size=50),
                 "coeffs0": rng.normal(size=4),
                 "lr": 5e-4,
-                "steps": 200,
+                "steps": steps,
             },
         ),
         Case(
@@ -227,7 +228,7 @@ EXERCISE = Exercise(
             name="fit_losses",
             function="fit",
             points=2,
-            cases=_fit_cases,
+            cases=fit_cases,
             probe=_fit_losses,
             description="fit records one loss per step, each computed before that step's update.",
             hint=FIT_HINT + " losses must have exactly `steps` entries, losses[0] being the loss at coeffs0.",
@@ -236,7 +237,7 @@ EXERCISE = Exercise(
             name="fit_coeffs",
             function="fit",
             points=2,
-            cases=_fit_cases,
+            cases=fit_cases,
             probe=_fit_coeffs,
             description="fit's final coefficients match gradient descent from coeffs0 after `steps` updates.",
             hint=FIT_HINT + " Each update uses the gradient at the coeffs it changes, and there are "

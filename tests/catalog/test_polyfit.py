@@ -197,9 +197,9 @@ def fit(x, y, coeffs0, lr=1e-6, steps=2000):
 
 def test_fit_learning_rates_converge():
     """Each fit case's lr is below 1 / lambda_max of the loss's Hessian, so rounding cannot grow."""
-    from grader.catalog.polyfit import EXERCISE, _fit_cases
+    from grader.catalog.polyfit import EXERCISE, fit_cases
 
-    for case in _fit_cases(np.random.default_rng(EXERCISE.seed)):
+    for case in fit_cases(np.random.default_rng(EXERCISE.seed)):
         x = case.inputs["x"]
         design = np.stack([x**k for k in range(4)], axis=-1)
         hessian = 2.0 * design.T @ design
