@@ -1,8 +1,8 @@
 """What runs inside the sandboxed student process.
 
-The process was forked from the grader after the cases were generated, so it
-has the exercise's probes and inputs in memory and needs no file but the
-submission's source text, which it also received in memory. It imports the
+The process descends from the zygote (see ``grader.zygote``), forked after
+the cases were generated, so it has the exercise's probes, inputs and the
+submission's source text in memory and needs no file at all. It imports the
 submission, runs the probes in order and writes one frame per case. Nothing
 it sends is trusted: the grader validates and compares every value itself.
 """

@@ -1,8 +1,8 @@
 """Run one exercise's cases in sandboxed children, with deadlines.
 
-The grader forks a child per exercise (the child is cheap: torch is already
-imported). Every case has its own time limit and the exercise has one more.
-When a case hangs or the process dies, that case is charged, the process and
+The zygote forks a child per exercise (cheap: torch is already imported).
+Every case has its own time limit and the exercise has one more. When a
+case hangs or the process dies, that case is charged, the process and
 everything it started are killed, and a fresh child resumes with the next
 case, so one bad function never costs the others their points. A submission
 that cannot even be imported fails all its cases at once.
