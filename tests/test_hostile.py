@@ -427,3 +427,46 @@ def test_digs_expected_values_out_of_memory(attack):
     """Student processes are forked from a zygote that never holds expected values."""
     attack(STEAL)  # fills the cache of expected values
     attack(STEAL)  # now they would be on disk and in the grader's memory
+
+
+@pytest.mark.skipif(not PROTECTED["processes confined"], reason="needs Linux namespaces")
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGINT"])
+def test_nothing_survives_a_grader_that_is_killed(tmp_path, how):
+    """Stopping the grader (kill -9, Ctrl-C) takes every process it started along."""
+    import signal
+
+    submission = tmp_path / "sub-that-loops"
+    submission.mkdir()
+    (submission / "toy_a.py").write_text(
+        "import os\nif os.fork() == 0:\n    os.setsid()\nwhile True:\n    pass\n"
+    )
+    command = [sys.executable, "-m", "grader", "-p", "tests.plugins.toy", "run", "toy_a"]
+    command += ["--submission", str(submission), "--device", "cpu"]
+    grader = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    marker = str(submission).encode()
+    deadline = time.monotonic() + 60
+    running = 0
+    while time.monotonic() < deadline and running < 5:  # grader, zygote, child, student, its fork
+        running = len(_with_marker(marker))
+        time.sleep(0.05)
+    assert running >= 5
+    grader.send_signal(getattr(signal, how))
+    grader.wait(timeout=30)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _with_marker(marker):
+        time.sleep(0.1)
+    assert _with_marker(marker) == []
+
+
+def _with_marker(marker: bytes) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "cmdline").read_bytes():
+                    stat = (entry / "stat").read_text()
+                    if stat.rsplit(")", 1)[1].split()[0] != "Z":
+                        found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
