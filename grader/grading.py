@@ -115,6 +115,7 @@ def grade(
         PluginError: when an exercise plugin's case factory is broken.
     """
     started = time.monotonic()
+    sandbox.shield_memory()
     cases = {e.name: make_cases(e) for e in exercises}
     sources = {e.name: read_source(submission / f"{e.name}.py") for e in exercises}
     graded = [e for e in exercises if sources[e.name] is not None]

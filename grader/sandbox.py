@@ -43,6 +43,7 @@ MOUNT_ATTR_NODEV = 0x4
 AT_FDCWD = -100
 AT_RECURSIVE = 0x8000
 PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
 SYS_MOUNT_SETATTR = 442  # the same number on x86_64 and aarch64
@@ -156,6 +157,7 @@ def enter(plan: Plan) -> tuple[dict, bool]:
     if libc is None:
         return active, False
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    libc.prctl(PR_SET_DUMPABLE, 1)  # undo shield_memory (writing our own uid_map needs it)
     if os.environ.get("GRADER_SANDBOX", "").lower() in ("0", "off", "no"):
         return active, False
     uid, gid = os.getuid(), os.getgid()
@@ -201,6 +203,19 @@ def scratch_folder() -> str:
         if real == "/tmp" or real.startswith("/tmp/"):
             return "/dev/shm"
     return "/tmp"
+
+
+def shield_memory() -> None:
+    """Make the grader's memory unreadable through /proc and ptrace.
+
+    A non-dumpable process's ``/proc/PID/mem`` is off limits to processes
+    without ``CAP_SYS_PTRACE``, which student processes never have: this
+    matters where there is no PID namespace to hide the grader in. Forked
+    processes inherit the setting; the sandbox undoes it for its own.
+    """
+    libc = _libc()
+    if libc is not None:
+        libc.prctl(PR_SET_DUMPABLE, 0)
 
 
 def confine_student(plan: Plan, active: dict, pid_namespace: bool) -> dict:

@@ -470,3 +470,24 @@ def _with_marker(marker: bytes) -> list[int]:
             except OSError:
                 pass
     return found
+
+
+def test_reads_the_graders_memory(attack):
+    """Without a PID namespace the grader is visible, but its memory is not readable."""
+    grader_pid = os.getpid()  # grading runs in this test process
+    a, _ = attack(
+        f"""
+        import os
+        def add_one(x):
+            for pid in ({grader_pid}, os.getppid()):
+                try:
+                    with open(f"/proc/{{pid}}/mem", "rb") as f:
+                        f.read(1)
+                        print("read the memory of", pid)
+                except OSError as exc:
+                    print("denied", pid, type(exc).__name__)
+            return x
+        total = add_one
+        """
+    )
+    assert f"read the memory of {grader_pid}" not in a.output

@@ -1,5 +1,6 @@
 """Which protections are active, and how the report says so."""
 
+import os
 import sys
 
 import pytest
@@ -41,3 +42,39 @@ def test_terminal_report_lists_missing_protections(capsys):
     terminal.grader_report_start(session=session)
     out = capsys.readouterr().out
     assert "NOT active: no network" in out and "(because)" in out
+
+
+def _memory_readable(shield: bool, uid: int = 65534) -> bool:
+    """Can a same-user process read the memory of a (shielded) process?"""
+    import os
+
+    go_read, go_write = os.pipe()
+    result_read, result_write = os.pipe()
+    target = os.fork()
+    if target == 0:
+        os.setuid(uid)  # a switch of user makes a process non-dumpable: start as a normal one
+        sandbox._libc().prctl(sandbox.PR_SET_DUMPABLE, 1)
+        if shield:
+            sandbox.shield_memory()
+        os.write(result_write, b"r")
+        os.read(go_read, 1)
+        os._exit(0)
+    os.read(result_read, 1)
+    reader = os.fork()
+    if reader == 0:
+        os.setuid(uid)
+        try:
+            with open(f"/proc/{target}/mem", "rb"):
+                os._exit(0)
+        except OSError:
+            os._exit(1)
+    _, status = os.waitpid(reader, 0)
+    os.write(go_write, b"x")
+    os.waitpid(target, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+@pytest.mark.skipif(sys.platform != "linux" or os.geteuid() != 0, reason="needs Linux and root to switch users")
+def test_shielded_memory_is_unreadable_to_the_same_user():
+    assert _memory_readable(shield=False)
+    assert not _memory_readable(shield=True)
