@@ -44,3 +44,12 @@ def test_json_layout_and_atomic_write(tmp_path):
     assert data["score"] == 2 and data["max_score"] == 7.5
     assert [c["status"] for c in data["exercises"][0]["checks"]] == ["passed", "failed", "failed", "timeout"]
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_terminal_escapes_control_characters_from_submissions(capsys):
+    checks = (CheckResult("c", "f", "error", 0.0, 1.0, "f raised ValueError: \x1b[2J\x1b[HScore: 100/100\r"),)
+    exercise = ExerciseResult("ex", "An exercise", checks, 0.1, output="\x1b]0;pwned\x07hello\n")
+    terminal.grader_report_finish(report=Report(Session(("ex",), "s", "cpu", {}), (exercise,), 1.0))
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\r" not in out and "\x07" not in out
+    assert "\\x1b[2J" in out and "hello" in out

@@ -19,6 +19,14 @@ class _Style:
         return f"\033[{code}m{text}\033[0m" if self.on else text
 
 
+_CONTROL = {i: f"\\x{i:02x}" for i in [*range(0, 9), *range(11, 32), *range(127, 160)]}
+
+
+def _clean(text: str) -> str:
+    """Escape control characters: a submission's text must not drive the terminal."""
+    return text.translate(_CONTROL)
+
+
 def _out(text: str = "") -> None:
     print(text, file=sys.stdout, flush=True)
 
@@ -71,13 +79,13 @@ def grader_report_finish(report: Report) -> None:
                 continue
             mark = style(_MARKS[check.status], "31")
             _out(f"  {mark} {check.name} ({check.max_score:g} pts): {check.description}")
-            for line in check.message.splitlines():
+            for line in _clean(check.message).split("\n"):
                 _out(f"      {line}")
         if skipped:
             _out(style(f"  not attempted yet: {', '.join(skipped)}", "2"))
         if exercise.output.strip():
             _out("  your code printed:")
-            for line in exercise.output.strip().splitlines()[:20]:
+            for line in _clean(exercise.output.strip()).split("\n")[:20]:
                 _out(f"      | {line}")
     _out()
     total = f"Score: {report.score:g}/{report.max_score:g} ({report.percent:.1f}%)"
