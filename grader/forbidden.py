@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 from typing import Callable, Iterable
 
+from grader.model import SourceCheck
+
 
 def forbid(
     modules: Iterable[str] = (),
@@ -70,6 +72,24 @@ def forbid(
         return sorted(set(problems), key=lambda p: int(p.split(":")[0].split()[1]))
 
     return inspect
+
+
+def numpy_only(filename: str, hint: str, points: float = 1) -> SourceCheck:
+    """The usual static check of a numpy exercise: the module does not import torch.
+
+    Args:
+        filename: The submission's file name, for feedback (``"polyfit.py"``).
+        hint: What to tell a student who imported torch.
+        points: Points for the check.
+    """
+    return SourceCheck(
+        name="numpy_only",
+        function=filename,
+        points=points,
+        inspect=forbid(modules=("torch",), reason="this exercise is numpy only"),
+        description="The module does not import torch.",
+        hint=hint,
+    )
 
 
 def _forbidden_module(name: str, modules: tuple, node: ast.AST, problems: list, reason: str) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader import Case, Check, Exercise, SourceCheck, hookimpl
-from grader.forbidden import forbid
+from grader import Case, Check, Exercise, hookimpl
+from grader.forbidden import numpy_only
 from grader.probing import attempt_all, copies, unchanged_inputs
 
 # The seed article's example: two inputs, two outputs.
@@ -236,12 +236,8 @@ EXERCISE = Exercise(
             hint="Operators such as -= and *= write into the caller's array; "
             "build new arrays (w = w - lr * g) instead.",
         ),
-        SourceCheck(
-            name="numpy_only",
-            function="diy_model.py",
-            points=1,
-            inspect=forbid(modules=("torch",), reason="this exercise is numpy only"),
-            description="The module does not import torch.",
+        numpy_only(
+            "diy_model.py",
             hint="Use numpy for everything here: the point is to do by hand what torch does for you.",
         ),
     ),

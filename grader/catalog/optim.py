@@ -13,8 +13,8 @@ import copy
 
 import numpy as np
 
-from grader import Case, Check, Exercise, SourceCheck, hookimpl
-from grader.forbidden import forbid
+from grader import Case, Check, Exercise, hookimpl
+from grader.forbidden import numpy_only
 from grader.probing import OPTIM, copies, unchanged_inputs
 
 # The seed article's example: the weight of its 2x2 layer and the gradient of
@@ -553,12 +553,8 @@ EXERCISE = Exercise(
             "(self.buf = grad, then self.buf *= momentum) write into the caller's arrays. Build new "
             "arrays (w = w - ...), or store a copy.",
         ),
-        SourceCheck(
-            name="numpy_only",
-            function="optim.py",
-            points=1,
-            inspect=forbid(modules=("torch",), reason="this exercise is numpy only"),
-            description="The module does not import torch.",
+        numpy_only(
+            "optim.py",
             hint="Write the updates with numpy: the point is to see what torch.optim does for you.",
         ),
     ),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader import Case, Check, Exercise, SourceCheck, hookimpl
-from grader.forbidden import forbid
+from grader import Case, Check, Exercise, hookimpl
+from grader.forbidden import numpy_only
 from grader.probing import copies, unchanged_inputs
 
 # The seed article's data: 2000 points on [-pi, pi] and y = sin(x), with the
@@ -266,12 +266,8 @@ EXERCISE = Exercise(
             hint="coeffs = coeffs0 does not copy: a later coeffs -= ... changes the caller's coeffs0. "
             "Start from a copy (np.array(coeffs0, dtype=float)) or write coeffs = coeffs - lr * grad.",
         ),
-        SourceCheck(
-            name="numpy_only",
-            function="polyfit.py",
-            points=1,
-            inspect=forbid(modules=("torch",), reason="this exercise is numpy only"),
-            description="The module does not import torch.",
+        numpy_only(
+            "polyfit.py",
             hint="Use numpy for everything here: the point is to derive the gradient yourself.",
         ),
     ),
