@@ -55,7 +55,7 @@ class Context:
 
 Probe = Callable[[Any, Mapping[str, Any], Context], Any]
 Oracle = Callable[[Mapping[str, Any], Context], Any]
-CaseFactory = Callable[["numpy.random.Generator"], "list[Case]"]  # noqa: F821
+CaseFactory = Callable[[Any], "list[Case]"]  # called with a numpy.random.Generator
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import importlib
 import os
-import signal
-import sys
 from typing import Any, Sequence
 
+from grader.sandbox import die_with_parent, kill_and_reap
 from grader.channel import Closed, FrameReader, Timeout, write_frame
 from grader.model import Check, Context, Exercise
 from grader.plain import to_plain
@@ -61,11 +60,7 @@ class ReferenceProcess:
     def close(self) -> None:
         """Stop the worker (if still running) and reap it."""
         if self.pid:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            os.waitpid(self.pid, 0)
+            kill_and_reap(self.pid)
             self.pid = 0
         try:
             os.close(self._reader.fd)
@@ -74,10 +69,7 @@ class ReferenceProcess:
 
 
 def _child(exercises: Sequence[Exercise], cases: dict, device_fd: int, out_fd: int) -> None:
-    import ctypes
-
-    if sys.platform == "linux":
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the grader
+    die_with_parent()
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)

@@ -205,6 +205,22 @@ def scratch_folder() -> str:
     return "/tmp"
 
 
+def die_with_parent() -> None:
+    """Ask the kernel to kill this process when its parent dies (Linux only)."""
+    libc = _libc()
+    if libc is not None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def kill_and_reap(pid: int) -> None:
+    """SIGKILL a child process (if still there) and wait for it."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    os.waitpid(pid, 0)
+
+
 def shield_memory() -> None:
     """Make the grader's memory unreadable through /proc and ptrace.
 

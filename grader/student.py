@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import linecache
 import os
-import signal
 import sys
 import traceback
 import types
@@ -114,10 +113,7 @@ def child_main(
         pid = os.fork()
         if pid == 0:
             try:
-                if sys.platform == "linux":  # die with the middle process, taking the namespace along
-                    import ctypes
-
-                    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+                sandbox.die_with_parent()  # and take the namespace along
                 os.close(go_write)
                 if os.read(go_read, 1) != b"x":  # the parent died before announcing this pid
                     os._exit(1)

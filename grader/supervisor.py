@@ -15,7 +15,7 @@ import signal
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from grader import sandbox
 from grader.channel import Closed, FrameReader, Timeout

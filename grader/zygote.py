@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import os
 import pickle
-import signal
 import socket
-import sys
 from typing import Sequence
 
 from grader import student
 from grader.model import Check, Context, Exercise
-from grader.sandbox import Plan
+from grader.sandbox import Plan, die_with_parent, kill_and_reap
 
 
 def work_items(exercise: Exercise, cases: dict) -> list[tuple[int, int]]:
@@ -92,20 +90,13 @@ class Zygote:
     def close(self) -> None:
         """Stop the zygote and reap it."""
         if self.pid:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            os.waitpid(self.pid, 0)
+            kill_and_reap(self.pid)
             self.pid = 0
         self._socket.close()
 
 
 def _serve(sock: socket.socket, exercises: dict, cases: dict, sources: dict) -> None:  # pragma: no cover
-    if sys.platform == "linux":
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the grader
+    die_with_parent()
     while True:
         try:
             data, fds, _, _ = socket.recv_fds(sock, 4096, 1)

@@ -1,7 +1,5 @@
 """Two tiny numpy exercises for testing the grader itself (fast to grade)."""
 
-import numpy as np
-
 from grader import Case, Check, Exercise, SourceCheck, hookimpl
 from grader.forbidden import forbid
 
