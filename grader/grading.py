@@ -133,7 +133,8 @@ def grade(
         # Fork the zygote before any expected value enters this process.
         zygote = Zygote(graded, cases, sources)
         if resolved == "cuda" and any(e.framework == "torch" for e in exercises):
-            protections["memory cap"] = False  # not applied to torch exercises on CUDA
+            # The address-space cap breaks CUDA: only a memory cgroup caps torch exercises there.
+            protections["memory cap"] = protections["process count capped"]
         session = Session(
             exercises=tuple(e.name for e in exercises),
             submission=str(submission),

@@ -25,7 +25,9 @@ import resource
 import signal
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from grader import cgroups
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
@@ -59,6 +61,7 @@ PROTECTIONS = (
     "read-only file system",
     "references hidden",
     "privileges dropped",
+    "process count capped",
 )
 
 
@@ -73,12 +76,16 @@ class Plan:
             inherits (address-space limit); 0 for none.
         output_limit: Bytes the student's process may write to files.
         tmp_size_mb: Size of the private ``/tmp``.
+        cgroups: Control-group folders to join (see ``grader.cgroups``):
+            they cap the process count and total memory of everything the
+            sandbox starts.
     """
 
     hide: tuple[str, ...] = ()
     memory_limit_mb: int = 2048
     output_limit: int = 1 << 20
     tmp_size_mb: int = 64
+    cgroups: tuple[str, ...] = ()
 
 
 def _libc():
@@ -153,6 +160,7 @@ def enter(plan: Plan) -> tuple[dict, bool]:
     os.dup2(devnull, 0)
     os.close(devnull)
     active["stdin closed"] = True
+    active["process count capped"] = cgroups.join(plan.cgroups)  # before the user namespace
     libc = _libc()
     if libc is None:
         return active, False
@@ -255,6 +263,7 @@ def confine_student(plan: Plan, active: dict, pid_namespace: bool) -> dict:
         active["memory cap"] = _limit(
             resource.RLIMIT_AS, _address_space() + plan.memory_limit_mb * 2**20
         )
+    active["memory cap"] = active["memory cap"] or active["process count capped"]
     if libc is not None:
         active["privileges dropped"] = _drop_privileges(libc)
     return active
@@ -306,6 +315,14 @@ def _drop_privileges(libc) -> bool:
 
 def detect(plan: Plan) -> dict:
     """Which protections a student's process gets here (forks a test child)."""
+    groups = cgroups.create("detect", 256 * 2**20)
+    try:
+        return _detect(replace(plan, cgroups=groups))
+    finally:
+        cgroups.remove(groups)
+
+
+def _detect(plan: Plan) -> dict:
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child
@@ -331,12 +348,15 @@ def detect(plan: Plan) -> dict:
 
 def note(protections: dict) -> str:
     """Why protections are missing, in one line for reports (empty when all are active)."""
-    if all(protections.values()):
-        return ""
+    reasons = []
     if sys.platform != "linux":
-        return f"{platform.system()} has no Linux namespaces: submissions are isolated by process only"
-    if os.environ.get("GRADER_SANDBOX", "").lower() in ("0", "off", "no"):
-        return "namespaces are switched off by GRADER_SANDBOX=off"
-    if not protections.get("processes confined"):
-        return "this kernel refused new namespaces (unprivileged user namespaces disabled?)"
-    return "some protections could not be set up on this system"
+        reasons.append(f"{platform.system()} has no Linux namespaces: submissions are isolated by process only")
+    elif os.environ.get("GRADER_SANDBOX", "").lower() in ("0", "off", "no"):
+        reasons.append("namespaces are switched off by GRADER_SANDBOX=off")
+    elif not protections.get("processes confined"):
+        reasons.append("this kernel refused new namespaces (unprivileged user namespaces disabled?)")
+    elif not all(v for k, v in protections.items() if k != "process count capped"):
+        reasons.append("some protections could not be set up on this system")
+    if sys.platform == "linux" and not protections.get("process count capped"):
+        reasons.append("no control group could be created (needs root or a delegated cgroup)")
+    return "; ".join(reasons)

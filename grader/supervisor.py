@@ -10,14 +10,15 @@ that cannot even be imported fails all its cases at once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from grader import sandbox
+from grader import cgroups, sandbox
 from grader.channel import Closed, FrameReader, Timeout
 from grader.model import Context, Exercise
 from grader.zygote import Zygote, ZygoteError, work_items
@@ -73,7 +74,11 @@ def run_exercise(
     pending = list(items)
     outcomes: dict = {}
     stop_at = time.monotonic() + exercise.time_limit
-    with tempfile.TemporaryFile() as output:
+    # Pages shared with the zygote are charged to the group when written to:
+    # allow for them on top of the exercise's own budget.
+    budget = (exercise.memory_limit_mb << 20) + _resident_bytes()
+    plan = replace(plan, cgroups=cgroups.create(exercise.name, budget))
+    with tempfile.TemporaryFile() as output, _removing(plan.cgroups):
         while pending:
             pid, fd = zygote.spawn(exercise.name, len(items) - len(pending), filename, ctx, plan, output.fileno())
             child = _Child(pid, FrameReader(fd))
@@ -93,6 +98,22 @@ def run_exercise(
     if len(text) > OUTPUT_SHOWN:
         text = text[:OUTPUT_SHOWN] + "\n[... output truncated]"
     return outcomes, text
+
+
+@contextlib.contextmanager
+def _removing(groups: tuple[str, ...]):
+    try:
+        yield
+    finally:
+        cgroups.remove(groups)
+
+
+def _resident_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _collect(exercise: Exercise, child: _Child, pending: list, outcomes: dict, stop_at: float, zygote: Zygote) -> None:

@@ -491,3 +491,40 @@ def test_reads_the_graders_memory(attack):
         """
     )
     assert f"read the memory of {grader_pid}" not in a.output
+
+
+@pytest.mark.skipif(not PROTECTED["process count capped"], reason="cgroups are not available here")
+def test_fork_bomb_is_capped(attack):
+    """A sandbox cannot have more than a bounded number of processes at once."""
+    a, _ = attack(
+        """
+        import os, time
+        def add_one(x):
+            started = 0
+            try:
+                for _ in range(2000):
+                    if os.fork() == 0:
+                        time.sleep(600)
+                        os._exit(0)
+                    started += 1
+            except OSError:
+                pass
+            print("forks before refusal:", started)
+            return x
+        total = add_one
+        """
+    )
+    counts = [int(line.split(":")[1]) for line in a.output.splitlines() if line.startswith("forks before refusal")]
+    assert counts and max(counts) < 200
+
+
+def test_no_control_groups_are_left_behind(attack):
+    attack("def add_one(x):\n    return x\ntotal = add_one\n")
+    from grader import cgroups
+
+    leftovers = [
+        folder
+        for base, _ in cgroups._settings(1, 1)
+        for folder in base.glob(f"grader-{os.getpid()}-*")
+    ] if cgroups.ROOT.is_dir() else []
+    assert leftovers == []
