@@ -1,5 +1,3 @@
-import sys
+from grader.cli import run_and_exit
 
-from grader.cli import main
-
-sys.exit(main())
+run_and_exit()
