@@ -53,3 +53,10 @@ def test_terminal_escapes_control_characters_from_submissions(capsys):
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\r" not in out and "\x07" not in out
     assert "\\x1b[2J" in out and "hello" in out
+
+
+def test_an_untouched_submission_gets_a_starting_hint(capsys):
+    checks = (CheckResult("c", "f", "failed", 0.0, 1.0, "not attempted: f raises NotImplementedError", attempted=False),)
+    report = Report(Session(("ex",), "exercises", "cpu", {}), (ExerciseResult("ex", "Ex", checks),), 1.0)
+    terminal.grader_report_finish(report=report)
+    assert "Nothing attempted yet: open exercises/ex.py" in capsys.readouterr().out

@@ -87,6 +87,11 @@ def grader_report_finish(report: Report) -> None:
             _out("  your code printed:")
             for line in _clean(exercise.output.strip()).split("\n")[:20]:
                 _out(f"      | {line}")
+    if report.exercises and not any(e.attempted for e in report.exercises):
+        _out()
+        first = report.exercises[0].name
+        _out(f"Nothing attempted yet: open {report.session.submission}/{first}.py, replace a")
+        _out(f"'raise NotImplementedError' with your code, then run 'tox -e grade -- {first}'.")
     _out()
     total = f"Score: {report.score:g}/{report.max_score:g} ({report.percent:.1f}%)"
     _out(style(total, "1") + f"   in {report.seconds:.1f} s")
