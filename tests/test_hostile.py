@@ -39,21 +39,25 @@ def _digest() -> dict:
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in GUARDED}
 
 
-def _leftovers() -> list[int]:
-    """Processes forked from this test process that are still alive."""
-    mine = Path("/proc/self/cmdline").read_bytes()
-    left = []
+def _alive(matches) -> list[int]:
+    """Live (not zombie) processes, other than this one, whose command line ``matches``."""
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
-            if (entry / "cmdline").read_bytes() == mine:
-                stat = (entry / "stat").read_text()
-                if stat.rsplit(")", 1)[1].split()[0] != "Z":
-                    left.append(int(entry.name))
+            if matches((entry / "cmdline").read_bytes()):
+                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                    found.append(int(entry.name))
         except OSError:
             pass
-    return left
+    return found
+
+
+def _leftovers() -> list[int]:
+    """Processes forked from this test process that are still alive."""
+    mine = Path("/proc/self/cmdline").read_bytes()
+    return _alive(lambda cmdline: cmdline == mine)
 
 
 @pytest.fixture(scope="module")
@@ -459,17 +463,7 @@ def test_nothing_survives_a_grader_that_is_killed(tmp_path, how):
 
 
 def _with_marker(marker: bytes) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker in (entry / "cmdline").read_bytes():
-                    stat = (entry / "stat").read_text()
-                    if stat.rsplit(")", 1)[1].split()[0] != "Z":
-                        found.append(int(entry.name))
-            except OSError:
-                pass
-    return found
+    return _alive(lambda cmdline: marker in cmdline)
 
 
 def test_reads_the_graders_memory(attack):
