@@ -1,58 +1,47 @@
 """One grading run: cases, references, sandboxed student runs, scores.
 
-The order matters for speed and safety. Cases are generated first, with
-numpy only; the reference process is forked before this process imports
-torch, so both import it at the same time on different cores; every
-exercise then runs in a child forked from this process, which never does
-torch work itself (forking after torch has run parallel work deadlocks).
+The processes, and what each may hold:
+
+* this process (the grader) makes the cases, reads the submission, receives
+  expected values and scores; it never imports torch and never runs student
+  code;
+* the reference process, forked from this one before anything else, imports
+  torch, the reference modules and the oracle modules, and computes expected
+  values; it never runs student code;
+* one zygote per framework (``torch``, ``numpy``), a freshly *executed*
+  interpreter with a clean environment (see ``grader.zygote``): it holds only
+  the plugins' probes and case factories, the cases and the submission, and
+  forks the sandbox that runs each exercise's student code. Nothing from this
+  process's memory (expected values, reference text read for the cache key,
+  oracles) can reach a student process.
+
+Each case's value is compared as soon as it arrives and then dropped, so the
+grader holds one case's worth of student data at a time.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import importlib.util
 import sys
 import time
+import types
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-import numpy as np
 import pluggy
 
 from grader import cache, sandbox, scoring, supervisor
-from grader.device import resolve
+from grader.cases import make_cases, preload  # noqa: F401  (public here since the first release)
+from grader.device import choose, resolve
 from grader.errors import PluginError
-from grader.model import Case, Check, Context, Exercise
+from grader.model import Check, Context, Exercise
 from grader.reference import ReferenceProcess, expected_values
 from grader.results import ExerciseResult, Report, Session
-from grader.zygote import Zygote
+from grader.zygote import Zygote, ZygoteError, import_path
 
 MAX_SOURCE_BYTES = 1 << 20
-
-
-def make_cases(exercise: Exercise) -> dict[str, list[Case]]:
-    """Run every check's seeded case factory.
-
-    Raises:
-        PluginError: when a factory fails or returns something malformed.
-    """
-    cases: dict[str, list[Case]] = {}
-    for check in exercise.checks:
-        if not isinstance(check, Check):
-            continue
-        digest = int.from_bytes(hashlib.sha256(check.name.encode()).digest()[:4], "big")
-        rng = np.random.default_rng([exercise.seed, digest])
-        where = f"plugin {exercise.plugin!r}, exercise {exercise.name!r}, check {check.name!r}"
-        try:
-            made = list(check.cases(rng))
-        except Exception as exc:
-            raise PluginError(f"{where}: the case factory failed: {type(exc).__name__}: {exc}") from None
-        if not made or not all(isinstance(c, Case) and isinstance(c.inputs, dict) for c in made):
-            raise PluginError(f"{where}: the case factory must return a non-empty list of grader.Case")
-        cases[check.name] = made
-    return cases
 
 
 def hidden_paths(exercises: Sequence[Exercise]) -> tuple[str, ...]:
@@ -90,48 +79,51 @@ def read_source(path: Path) -> str | None:
     return data.decode("utf-8", "replace")
 
 
-def preload(exercises: Sequence[Exercise]) -> None:
-    """Import the exercises' slow lazy modules once, before forking (imports only)."""
-    for name in dict.fromkeys(m for e in exercises for m in e.preload):
-        try:
-            importlib.import_module(name)
-        except Exception:  # an optimisation only: the student's process will try again
-            pass
-
-
 def grade(
     pm: pluggy.PluginManager,
     exercises: Sequence[Exercise],
     submission: Path,
     device: str = "auto",
+    time_limit: float | None = None,
 ) -> Report:
     """Grade ``submission`` on ``exercises`` and return the report.
 
     Calls the ``grader_report_start`` and ``grader_report_exercise`` hooks
     as it goes. Every student process is gone when this returns.
 
+    Args:
+        time_limit: Seconds the whole submission may take in student
+            processes (``None``: only each exercise's own limit).
+
     Raises:
         grader.device.DeviceError: when the requested device is missing.
-        PluginError: when an exercise plugin's case factory is broken.
+        PluginError: when an exercise plugin is broken, or cannot be loaded
+            into a student process without its answers.
     """
     started = time.monotonic()
+    deadline = started + time_limit if time_limit else None
     sandbox.shield_memory()
     cases = {e.name: make_cases(e) for e in exercises}
     sources = {e.name: read_source(submission / f"{e.name}.py") for e in exercises}
     graded = [e for e in exercises if sources[e.name] is not None]
-    references = ReferenceProcess(graded, cases)
-    zygote = None
+    references = ReferenceProcess(graded, cases)  # forked first: it imports torch meanwhile
+    zygotes: dict[str, Zygote] = {}
     try:
-        resolved = resolve(device)
+        path = import_path(submission)
+        for flavour in ("numpy", "torch"):
+            members = [e for e in graded if e.framework == flavour]
+            if members:
+                plugins = {e.name: (e.plugin, _module_name(pm, e)) for e in members}
+                zygotes[flavour] = Zygote(
+                    flavour, plugins, {e.name: sources[e.name] for e in members}, path, label=str(submission)
+                )
         store = cache.folder()
         plan = sandbox.Plan(hide=hidden_paths(exercises) + _existing(store))
         protections = sandbox.detect(plan)
         if not protections["read-only file system"]:
             store = None  # student code could write to the cache: do not trust it
+        resolved = _device(device, zygotes.get("torch"))
         expected = _Expected(references, store, graded, cases, resolved)
-        preload([e for e in graded if e.framework == "torch"])  # numpy students never touch torch
-        # Fork the zygote before any expected value enters this process.
-        zygote = Zygote(graded, cases, sources)
         if resolved == "cuda" and any(e.framework == "torch" for e in exercises):
             # The address-space cap breaks CUDA: only a memory cgroup caps torch exercises there.
             protections["memory cap"] = protections["process count capped"]
@@ -145,14 +137,39 @@ def grade(
         pm.hook.grader_report_start(session=session)
         results = []
         for exercise in exercises:
-            result = _grade_one(pm, exercise, cases[exercise.name], sources[exercise.name], submission, resolved, plan, expected, zygote)
+            result = _grade_one(
+                pm, exercise, cases[exercise.name], sources[exercise.name], submission, resolved, plan,
+                expected, zygotes.get(exercise.framework), deadline,
+            )
             pm.hook.grader_report_exercise(result=result)
             results.append(result)
     finally:
         references.close()
-        if zygote is not None:
+        for zygote in zygotes.values():
             zygote.close()
     return Report(session=session, exercises=tuple(results), seconds=time.monotonic() - started)
+
+
+def _module_name(pm: pluggy.PluginManager, exercise: Exercise) -> str:
+    """The module that declared ``exercise``: the zygote imports it (and nothing of the grader's)."""
+    plugin = pm.get_plugin(exercise.plugin)
+    if not isinstance(plugin, types.ModuleType):
+        raise PluginError(
+            f"plugin {exercise.plugin!r} declares exercises but is not a module; "
+            "student processes can only load exercise plugins that are modules"
+        )
+    return plugin.__name__
+
+
+def _device(request: str, zygote: Zygote | None) -> str:
+    """Resolve ``--device`` with what the torch zygote sees (this process never imports torch)."""
+    if zygote is None:  # numpy exercises only: they run on the CPU whatever is asked
+        return "cpu" if request in ("auto", "cpu") else resolve(request)
+    try:
+        found = zygote.device()
+    except ZygoteError as exc:
+        raise PluginError(f"student processes cannot be prepared: {exc}") from None
+    return choose(request, found["cuda"], found["mps"])
 
 
 def _existing(store: Path | None) -> tuple[str, ...]:
@@ -168,8 +185,8 @@ def _existing(store: Path | None) -> tuple[str, ...]:
 class _Expected:
     """Expected values: from the cache when valid, else from the reference process.
 
-    Cache entries are only located here; they are read in :meth:`get`, after
-    the zygote has been forked, like everything else that holds answers.
+    Student processes descend from the zygotes, never from this process, so
+    holding expected values here exposes nothing to them.
     """
 
     def __init__(self, references: ReferenceProcess, store: Path | None, graded, cases: dict, device: str) -> None:
@@ -207,7 +224,7 @@ class _Expected:
         return expected_values(frame)
 
 
-def _grade_one(pm, exercise, cases, source, submission, device, plan, expectations, zygote) -> ExerciseResult:
+def _grade_one(pm, exercise, cases, source, submission, device, plan, expectations, zygote, deadline) -> ExerciseResult:
     started = time.monotonic()
     path = submission / f"{exercise.name}.py"
     if source is None:
@@ -215,22 +232,31 @@ def _grade_one(pm, exercise, cases, source, submission, device, plan, expectatio
     ctx = Context(device="cpu" if exercise.framework == "numpy" else device, role="student")
     # An address-space cap breaks CUDA, which maps huge virtual ranges.
     memory = 0 if ctx.device == "cuda" else exercise.memory_limit_mb
-    outcomes, output = supervisor.run_exercise(
-        exercise, cases, str(path), ctx, replace(plan, memory_limit_mb=memory), zygote
-    )
-    expected = {}
-    if any(outcome.kind == "value" for outcome in outcomes.values()):
-        expected = expectations.get(exercise.name, time.monotonic() + max(120.0, 2 * exercise.time_limit))
+    expected: dict = {}
 
-    def compare(check, case, want, got):
+    def judge(key: tuple[int, int], got) -> object:
+        """Compare one case's value as it arrives (the value is dropped afterwards)."""
+        if not expected:
+            expected.update(expectations.get(exercise.name, time.monotonic() + max(120.0, 2 * exercise.time_limit)))
+        check = exercise.checks[key[0]]
+        ref = ("error", expected["error"]) if "error" in expected else expected.get(key)
+        if ref is None or ref[0] == "error":
+            return None  # scoring reports the reference's failure
         try:
-            verdict = pm.hook.grader_compare(check=check, case=case, expected=want, got=got)
+            verdict = pm.hook.grader_compare(check=check, case=cases[check.name][key[1]], expected=ref[1], got=got)
         except Exception as exc:
             return f"the comparator failed ({type(exc).__name__}: {exc}); tell your instructor"
         return f"no comparator is named {check.compare!r}" if verdict is None else verdict
 
+    try:
+        outcomes, output = supervisor.run_exercise(
+            exercise, cases, str(path), ctx, replace(plan, memory_limit_mb=memory), zygote,
+            deadline=deadline, judge=judge,
+        )
+    except ZygoteError as exc:
+        raise PluginError(f"exercise {exercise.name!r}: student processes cannot be prepared: {exc}") from None
     checks = [
-        scoring.score_check(exercise, i, cases[check.name], expected, outcomes, compare)
+        scoring.score_check(exercise, i, cases[check.name], expected, outcomes, _verdict)
         if isinstance(check, Check)
         else scoring.score_source_check(check, source)
         for i, check in enumerate(exercise.checks)
@@ -242,3 +268,8 @@ def _grade_one(pm, exercise, cases, source, submission, device, plan, expectatio
         seconds=time.monotonic() - started,
         output=output,
     )
+
+
+def _verdict(check, case, want, got):
+    """Values were compared on arrival: an outcome's value is already the verdict."""
+    return got
