@@ -18,7 +18,8 @@ There are two flavours: ``"torch"`` and ``"numpy"``. A numpy exercise's
 zygote never imports torch, so its student processes cannot reach torch in
 memory (and the sandbox hides torch on disk).
 
-Protocol, over a datagram socket: the zygote first sends ``("device", {...})``
+Protocol, over a datagram socket (JSON from the zygote: the grader never
+unpickles what another process wrote): the zygote first sends ``("device", {...})``
 (torch flavour: what CUDA/MPS it sees) or ``("error", message)``, then
 ``("ready", {})``. Each spawn request ``(name, offset, filename, ctx, plan)``
 comes with the output file's descriptor; the zygote answers
@@ -29,6 +30,7 @@ comes with the output file's descriptor; the zygote answers
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import pickle
 import socket
@@ -38,7 +40,7 @@ from pathlib import Path
 from typing import Sequence
 
 from grader.model import Check, Context, Exercise
-from grader.sandbox import Plan, die_with_parent
+from grader.sandbox import Plan, die_with_parent, shield_memory
 
 START_LIMIT = 180.0  # importing torch on a loaded two-core machine
 
@@ -161,7 +163,12 @@ class Zygote:
             raise ZygoteError(f"the zygote did not answer: {exc}") from None
         if not data:
             raise ZygoteError("the zygote stopped")
-        message = pickle.loads(data)
+        try:  # JSON, not pickle: the grader never unpickles what another process wrote
+            message = json.loads(data)
+        except ValueError:
+            raise ZygoteError("the zygote sent a malformed message") from None
+        if not isinstance(message, list) or not message or not isinstance(message[0], str):
+            raise ZygoteError("the zygote sent a malformed message")
         if message[0] == "error":
             raise ZygoteError(message[1])
         return message, received
@@ -170,9 +177,9 @@ class Zygote:
         """What the torch zygote found: ``{"cuda": bool, "mps": bool}``."""
         if self.device_info is None:
             message, _ = self._receive(START_LIMIT)
-            if message is None or message[0] != "device":
+            if message is None or message[0] != "device" or not isinstance(message[1], dict):
                 raise ZygoteError(f"the {self.flavour} zygote did not start")
-            self.device_info = message[1]
+            self.device_info = {key: message[1].get(key) is True for key in ("cuda", "mps")}
         return self.device_info
 
     def _wait_ready(self) -> None:
@@ -195,7 +202,9 @@ class Zygote:
         request = pickle.dumps((name, offset, filename, ctx, plan))
         socket.send_fds(self._socket, [request], [output_fd])
         message, fds = self._receive(30.0, fds=True)
-        if message is None or message[0] != "spawned" or len(fds) != 1:
+        if message is None or message[0] != "spawned" or len(fds) != 1 or type(message[1]) is not int:
+            for fd in fds:
+                os.close(fd)
             raise ZygoteError("the zygote could not fork")
         return message[1], fds[0]
 
@@ -204,10 +213,9 @@ class Zygote:
         message, _ = self._receive(timeout)
         if message is None:
             return None
-        kind, exited, status = message
-        if kind != "exited" or exited != pid:
+        if len(message) != 3 or message[0] != "exited" or message[1] != pid or type(message[2]) is not int:
             raise ZygoteError("the zygote answered out of turn")
-        return status
+        return message[2]
 
     def resident_bytes(self) -> int:
         """The zygote's resident memory (pages its children share until written)."""
@@ -234,6 +242,7 @@ def main(boot: dict, sock_fd: int) -> None:  # pragma: no cover - runs in the zy
     die_with_parent()
     if os.getppid() == 1:
         os._exit(0)
+    shield_memory()  # same-user processes (students without a PID namespace) cannot ptrace it
     sock = socket.socket(fileno=sock_fd)
     try:
         exercises = _load(boot["plugins"])
@@ -245,14 +254,18 @@ def main(boot: dict, sock_fd: int) -> None:  # pragma: no cover - runs in the zy
             from grader.device import available
 
             cuda, mps = available()
-            sock.send(pickle.dumps(("device", {"cuda": cuda, "mps": mps})))
+            _send(sock, "device", {"cuda": cuda, "mps": mps})
             preload(exercises.values())
     except BaseException as exc:
-        sock.send(pickle.dumps(("error", f"{type(exc).__name__}: {exc}"[:2000])))
+        _send(sock, "error", f"{type(exc).__name__}: {exc}"[:2000])
         os._exit(1)
-    sock.send(pickle.dumps(("ready", {})))
+    _send(sock, "ready", {})
     _serve(sock, exercises, cases, boot["sources"])
     os._exit(0)
+
+
+def _send(sock: socket.socket, *message) -> None:  # pragma: no cover - runs in the zygote
+    sock.send(json.dumps(message).encode())
 
 
 def _load(plugins: dict) -> dict[str, Exercise]:  # pragma: no cover - runs in the zygote
@@ -325,7 +338,7 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict, sources: dict) -> 
                 os._exit(1)
         os.close(write_fd)
         os.close(fds[0])
-        socket.send_fds(sock, [pickle.dumps(("spawned", pid))], [read_fd])
+        socket.send_fds(sock, [json.dumps(["spawned", pid]).encode()], [read_fd])
         os.close(read_fd)
         _, status = os.waitpid(pid, 0)
-        sock.send(pickle.dumps(("exited", pid, status)))
+        _send(sock, "exited", pid, status)
