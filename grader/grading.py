@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import queue
 import sys
 import time
 import types
@@ -100,54 +101,130 @@ def grade(
         PluginError: when an exercise plugin is broken, or cannot be loaded
             into a student process without its answers.
     """
-    started = time.monotonic()
-    deadline = started + time_limit if time_limit else None
-    sandbox.shield_memory()
-    cases = {e.name: make_cases(e) for e in exercises}
     sources = {e.name: read_source(submission / f"{e.name}.py") for e in exercises}
-    graded = [e for e in exercises if sources[e.name] is not None]
-    references = ReferenceProcess(graded, cases)  # forked first: it imports torch meanwhile
-    zygotes: dict[str, Zygote] = {}
-    try:
-        path = import_path(submission)
-        for flavour in ("numpy", "torch"):
-            members = [e for e in graded if e.framework == flavour]
-            if members:
-                plugins = {e.name: (e.plugin, _module_name(pm, e)) for e in members}
-                zygotes[flavour] = Zygote(
-                    flavour, plugins, {e.name: sources[e.name] for e in members}, path, label=str(submission)
-                )
-        store = cache.folder()
-        plan = sandbox.Plan(hide=hidden_paths(exercises) + _existing(store))
-        protections = sandbox.detect(plan)
-        if not protections["read-only file system"]:
-            store = None  # student code could write to the cache: do not trust it
-        resolved = _device(device, zygotes.get("torch"))
-        expected = _Expected(references, store, graded, cases, resolved)
-        if resolved == "cuda" and any(e.framework == "torch" for e in exercises):
-            # The address-space cap breaks CUDA: only a memory cgroup caps torch exercises there.
-            protections["memory cap"] = protections["process count capped"]
+    needed = [e.name for e in exercises if sources[e.name] is not None]
+    with Grader(pm, exercises, device, time_limit=time_limit, compute=needed, exclude=(submission,)) as grader:
+        return grader.grade(submission, sources=sources)
+
+
+class Grader:
+    """A warm grader: grades many submissions with one set of processes.
+
+    Cases and expected values are computed once per exercise, and the
+    zygotes are started once; each :meth:`grade` then costs only the student
+    processes. :meth:`grade` may be called from several threads at once:
+    each call takes a *lane* (its own pair of zygotes) from a pool, so
+    ``jobs`` submissions are graded side by side.
+
+    Args:
+        compute: Exercises whose expected values to compute (default: all).
+        jobs: How many lanes to keep (concurrent :meth:`grade` calls).
+        exclude: Folders left off the zygotes' import path (submissions).
+    """
+
+    def __init__(
+        self,
+        pm: pluggy.PluginManager,
+        exercises: Sequence[Exercise],
+        device: str = "auto",
+        *,
+        time_limit: float | None = None,
+        compute: Sequence[str] | None = None,
+        jobs: int = 1,
+        exclude: Sequence[Path] = (),
+    ) -> None:
+        self.pm = pm
+        self.exercises = list(exercises)
+        self.time_limit = time_limit
+        sandbox.shield_memory()
+        self.cases = {e.name: make_cases(e) for e in self.exercises}
+        wanted = set(compute if compute is not None else (e.name for e in self.exercises))
+        computed = [e for e in self.exercises if e.name in wanted]
+        self._references = ReferenceProcess(computed, self.cases)  # forked first: it imports torch meanwhile
+        self._exclude = tuple(exclude)
+        self._lanes: queue.SimpleQueue = queue.SimpleQueue()
+        self._all: list[dict[str, Zygote]] = []
+        try:
+            self._plugins = {
+                flavour: {e.name: (e.plugin, _module_name(pm, e)) for e in self.exercises if e.framework == flavour}
+                for flavour in ("numpy", "torch")
+            }
+            for _ in range(max(1, jobs)):
+                self._lanes.put(self._lane())
+            store = cache.folder()
+            self.plan = sandbox.Plan(hide=hidden_paths(self.exercises) + _existing(store))
+            self.protections = sandbox.detect(self.plan)
+            if not self.protections["read-only file system"]:
+                store = None  # student code could write to the cache: do not trust it
+            self.device = _device(device, self._all[0].get("torch"))
+            self._expected = _Expected(self._references, store, computed, self.cases, self.device)
+            if self.device == "cuda" and any(e.framework == "torch" for e in self.exercises):
+                # The address-space cap breaks CUDA: only a memory cgroup caps torch exercises there.
+                self.protections["memory cap"] = self.protections["process count capped"]
+        except BaseException:
+            self.close()
+            raise
+
+    def _lane(self) -> dict[str, Zygote]:
+        path = import_path(self._exclude)
+        label = " ".join(str(folder) for folder in self._exclude) or "grader"
+        lane = {
+            flavour: Zygote(flavour, plugins, path, label=label)
+            for flavour, plugins in self._plugins.items()
+            if plugins
+        }
+        self._all.append(lane)
+        return lane
+
+    def __enter__(self) -> "Grader":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop every process this grader started."""
+        self._references.close()
+        for lane in self._all:
+            for zygote in lane.values():
+                zygote.close()
+        self._all.clear()
+
+    def grade(self, submission: Path, *, sources: dict | None = None, report: bool = True) -> Report:
+        """Grade one submission folder.
+
+        Args:
+            sources: Exercise name -> source text (``None``: missing), when
+                already read; otherwise the files are read here.
+            report: Call the ``grader_report_*`` hooks as grading goes.
+        """
+        started = time.monotonic()
+        deadline = started + self.time_limit if self.time_limit else None
+        if sources is None:
+            sources = {e.name: read_source(submission / f"{e.name}.py") for e in self.exercises}
         session = Session(
-            exercises=tuple(e.name for e in exercises),
+            exercises=tuple(e.name for e in self.exercises),
             submission=str(submission),
-            device=resolved,
-            protections=protections,
-            note=sandbox.note(protections),
+            device=self.device,
+            protections=dict(self.protections),
+            note=sandbox.note(self.protections),
         )
-        pm.hook.grader_report_start(session=session)
+        if report:
+            self.pm.hook.grader_report_start(session=session)
+        lane = self._lanes.get()
         results = []
-        for exercise in exercises:
-            result = _grade_one(
-                pm, exercise, cases[exercise.name], sources[exercise.name], submission, resolved, plan,
-                expected, zygotes.get(exercise.framework), deadline,
-            )
-            pm.hook.grader_report_exercise(result=result)
-            results.append(result)
-    finally:
-        references.close()
-        for zygote in zygotes.values():
-            zygote.close()
-    return Report(session=session, exercises=tuple(results), seconds=time.monotonic() - started)
+        try:
+            for exercise in self.exercises:
+                result = _grade_one(
+                    self.pm, exercise, self.cases[exercise.name], sources[exercise.name], submission, self.device,
+                    self.plan, self._expected, lane.get(exercise.framework), deadline,
+                )
+                if report:
+                    self.pm.hook.grader_report_exercise(result=result)
+                results.append(result)
+        finally:
+            self._lanes.put(lane)
+        return Report(session=session, exercises=tuple(results), seconds=time.monotonic() - started)
 
 
 def _module_name(pm: pluggy.PluginManager, exercise: Exercise) -> str:
@@ -250,7 +327,7 @@ def _grade_one(pm, exercise, cases, source, submission, device, plan, expectatio
 
     try:
         outcomes, output = supervisor.run_exercise(
-            exercise, cases, str(path), ctx, replace(plan, memory_limit_mb=memory), zygote,
+            exercise, cases, str(path), source, ctx, replace(plan, memory_limit_mb=memory), zygote,
             deadline=deadline, judge=judge,
         )
     except ZygoteError as exc:

@@ -59,6 +59,7 @@ def run_exercise(
     exercise: Exercise,
     cases: dict,
     filename: str,
+    source: str,
     ctx: Context,
     plan: sandbox.Plan,
     zygote: Zygote,
@@ -68,8 +69,7 @@ def run_exercise(
 ) -> tuple[dict, str]:
     """Run every case of ``exercise``'s behavioural checks on the submission.
 
-    The submission's source is already in the zygote's memory; ``filename``
-    names it in tracebacks.
+    ``source`` is the submission's text; ``filename`` names it in tracebacks.
 
     Args:
         deadline: ``time.monotonic()`` value past which no student code of
@@ -98,7 +98,9 @@ def run_exercise(
     plan = replace(plan, cgroups=cgroups.create(exercise.name, budget))
     with tempfile.TemporaryFile() as output, _removing(plan.cgroups):
         while pending:
-            pid, fd = zygote.spawn(exercise.name, len(items) - len(pending), filename, ctx, plan, output.fileno())
+            pid, fd = zygote.spawn(
+                exercise.name, len(items) - len(pending), filename, source, ctx, plan, output.fileno()
+            )
             child = _Child(pid, FrameReader(fd))
             try:
                 _collect(exercise, child, pending, outcomes, stop_at, zygote, judge)

@@ -6,9 +6,11 @@ reads reference files (for the cache key), receives expected values and holds
 every plugin's oracles; none of that may be in an ancestor of a student
 process. So student processes do not descend from the grader at all: the
 grader *executes* a new interpreter, the zygote, with a clean environment,
-and sends it only what student processes need: the import path, the names of
+and sends it only what student processes need: the import path, and the names of
 the plugin modules that declare the graded exercises (probes and case
-factories, never references or oracles), and the submission's source text.
+factories, never references or oracles). Each submission's source text comes
+with its spawn request and is read only by the forked child, so a zygote can
+serve a whole class without ever holding a student's code.
 The zygote imports those modules, regenerates the cases from their seeds,
 refuses to go on if a plugin pulled a reference or oracle module in (or, for
 numpy exercises, torch), imports torch and the preloaded modules when its
@@ -36,6 +38,7 @@ import pickle
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -96,13 +99,13 @@ def clean_environment() -> dict[str, str]:
     }
 
 
-def import_path(submission: Path) -> list[str]:
-    """The grader's ``sys.path`` made absolute, without the submission folder."""
-    folder = os.path.realpath(submission)
+def import_path(exclude: Sequence[Path] = ()) -> list[str]:
+    """The grader's ``sys.path`` made absolute, without the folders in ``exclude`` (submissions)."""
+    folders = [os.path.realpath(folder) for folder in exclude]
     path = []
     for entry in sys.path:
         real = os.path.realpath(entry or os.getcwd())
-        if real == folder or real.startswith(folder + os.sep):
+        if any(real == folder or real.startswith(folder + os.sep) for folder in folders):
             continue
         if real not in path:
             path.append(real)
@@ -116,13 +119,12 @@ class Zygote:
         flavour: ``"torch"`` or ``"numpy"``.
         plugins: Exercise name -> ``(plugin name, module name)`` for every
             exercise this zygote serves.
-        sources: Exercise name -> the submission's source text.
         path: The import path to use (see :func:`import_path`).
         label: Shown in the zygote's command line (and so in its children's),
             for people looking at ``ps``: the submission being graded.
     """
 
-    def __init__(self, flavour: str, plugins: dict, sources: dict, path: list[str], label: str = "") -> None:
+    def __init__(self, flavour: str, plugins: dict, path: list[str], label: str = "") -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
         boot_read, boot_write = os.pipe()
         self.flavour = flavour
@@ -143,7 +145,7 @@ class Zygote:
             theirs.close()
         self.pid = self._process.pid
         self._socket = ours
-        boot = {"flavour": flavour, "plugins": plugins, "sources": sources, "path": path}
+        boot = {"flavour": flavour, "plugins": plugins, "path": path}
         try:
             with os.fdopen(boot_write, "wb") as pipe:
                 pipe.write(pickle.dumps(boot))
@@ -192,15 +194,24 @@ class Zygote:
             raise ZygoteError(f"the {self.flavour} zygote did not start")
         self._ready = True
 
-    def spawn(self, name: str, offset: int, filename: str, ctx: Context, plan: Plan, output_fd: int) -> tuple[int, int]:
+    def spawn(
+        self, name: str, offset: int, filename: str, source: str, ctx: Context, plan: Plan, output_fd: int
+    ) -> tuple[int, int]:
         """Fork the sandbox for exercise ``name`` from work item ``offset`` on.
+
+        The source text travels in an unlinked file that only the forked
+        child reads: the zygote itself never holds a submission, so one
+        student's code never finds another's in its inherited memory.
 
         Returns:
             ``(pid, fd)``: the sandbox's pid and the read end of its result pipe.
         """
         self._wait_ready()
         request = pickle.dumps((name, offset, filename, ctx, plan))
-        socket.send_fds(self._socket, [request], [output_fd])
+        with tempfile.TemporaryFile() as text:
+            text.write(source.encode("utf-8", "surrogatepass"))
+            text.flush()
+            socket.send_fds(self._socket, [request], [output_fd, text.fileno()])
         message, fds = self._receive(30.0, fds=True)
         if message is None or message[0] != "spawned" or len(fds) != 1 or type(message[1]) is not int:
             for fd in fds:
@@ -260,8 +271,14 @@ def main(boot: dict, sock_fd: int) -> None:  # pragma: no cover - runs in the zy
         _send(sock, "error", f"{type(exc).__name__}: {exc}"[:2000])
         os._exit(1)
     _send(sock, "ready", {})
-    _serve(sock, exercises, cases, boot["sources"])
+    _serve(sock, exercises, cases)
     os._exit(0)
+
+
+def _read_source(fd: int) -> str:  # pragma: no cover - runs in the sandbox's first process
+    with os.fdopen(fd, "rb") as f:
+        f.seek(0)
+        return f.read().decode("utf-8", "surrogatepass")
 
 
 def _send(sock: socket.socket, *message) -> None:  # pragma: no cover - runs in the zygote
@@ -312,15 +329,15 @@ def _guard(exercises: dict, flavour: str) -> None:  # pragma: no cover - runs in
             )
 
 
-def _serve(sock: socket.socket, exercises: dict, cases: dict, sources: dict) -> None:  # pragma: no cover
+def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma: no cover
     from grader import student
 
     while True:
         try:
-            data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 1)
+            data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 2)
         except OSError:
             return
-        if not data:
+        if not data or len(fds) != 2:
             return
         name, offset, filename, ctx, plan = pickle.loads(data)
         exercise = exercises[name]
@@ -331,13 +348,13 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict, sources: dict) -> 
             try:
                 sock.close()
                 os.close(read_fd)
-                student.child_main(
-                    exercise, cases[name], items, sources[name], filename, ctx, write_fd, fds[0], plan
-                )
+                source = _read_source(fds[1])
+                student.child_main(exercise, cases[name], items, source, filename, ctx, write_fd, fds[0], plan)
             finally:
                 os._exit(1)
         os.close(write_fd)
-        os.close(fds[0])
+        for fd in fds:
+            os.close(fd)
         socket.send_fds(sock, [json.dumps(["spawned", pid]).encode()], [read_fd])
         os.close(read_fd)
         _, status = os.waitpid(pid, 0)
