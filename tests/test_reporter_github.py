@@ -223,3 +223,41 @@ def test_the_reader_refuses_links_fifos_folders_and_big_files(tmp_path):
     big.write_bytes(b"#" * (github.SOURCE_LIMIT + 1))
     for name in ("link.py", "fifo.py", "big.py", "missing.py", "."):
         assert github._read_source(tmp_path / name) is None, name
+
+
+FORGER = '''import os
+
+import numpy as np
+
+
+def add_one(x):
+    with open(os.environ["GITHUB_OUTPUT"], "a") as f:
+        f.write("result=Zm9yZ2Vk\\nforged<<EOF\\n")
+    with open(os.environ["GITHUB_ENV"], "a") as f:
+        f.write("PATH=/tmp/evil\\n")
+    return np.asarray(x, dtype=np.float64) + 1.0
+
+
+def total(x):
+    return float(np.sum(x))
+'''
+
+
+def test_writes_to_the_command_files_during_grading_are_undone(tmp_path):
+    """Without the sandbox (as on a runner that forbids namespaces) a submission can write there."""
+    submission = write_submission(tmp_path / "repo" / "exercises", broken=False)
+    (submission / "toy_a.py").write_text(FORGER)
+    files = {name: tmp_path / name.lower() for name in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY")}
+    files["GITHUB_ENV"].write_text("KEPT=1\n")
+    files["GITHUB_OUTPUT"].write_text("")
+    env = dict(os.environ, GITHUB_ACTIONS="true", GRADER_SANDBOX="off", GITHUB_WORKSPACE=str(tmp_path / "repo"))
+    env.update({name: str(path) for name, path in files.items()})
+    command = [sys.executable, "-m", "grader", "-p", PLUGINS[1], "run", "toy_a", "--submission", str(submission)]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert files["GITHUB_ENV"].read_text() == "KEPT=1\n"
+    outputs = parse_outputs(files["GITHUB_OUTPUT"].read_text())
+    assert set(outputs) == {"result", "score", "max_score"}
+    assert decode_result(outputs["result"])["status"] == "pass"  # the student's code does pass
+    warnings = [c for c in runner_commands(done.stdout) if c[0] == "warning"]
+    assert sorted(w[2].split()[0] for w in warnings) == ["github_env", "github_output"]

@@ -16,7 +16,10 @@ grading runs, workflow commands are switched off with ``::stop-commands::``
 and a random token, so nothing the terminal report echoes can be taken as a
 command; the annotations escape their data and properties; the step output is
 base64 only, so it cannot end early or forge another output; and the summary
-backslash-escapes every Markdown punctuation character.
+backslash-escapes every Markdown punctuation character. Where the sandbox is
+not complete a submission could write to the step's command files
+(``$GITHUB_OUTPUT``, ``$GITHUB_ENV``, ...) itself: their contents are kept
+before grading and put back afterwards, with a warning.
 """
 
 from __future__ import annotations
@@ -44,7 +47,12 @@ _STATUS = {"passed": "pass", "failed": "fail", "error": "error", "timeout": "err
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
+# The step's command files: a submission graded without the full sandbox could write to them.
+COMMAND_FILES = ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STATE")
+SNAPSHOT_LIMIT = 1 << 20  # bytes of a command file kept to restore it
+
 _stop_token: str | None = None  # set while workflow commands are switched off
+_snapshots: dict[str, bytes | None] = {}  # command file -> its contents before grading
 
 
 def active() -> bool:
@@ -258,7 +266,8 @@ def _append(variable: str, text: str) -> None:
     if not target:
         return
     try:
-        with open(target, "a", encoding="utf-8") as f:
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        with os.fdopen(fd, "a", encoding="utf-8") as f:
             f.write(text)
     except OSError as exc:
         _print(f"::warning title=grader::{escape_data(f'cannot write ${variable}: {exc.strerror}')}")
@@ -268,14 +277,67 @@ def _print(line: str) -> None:
     print(line, file=sys.stdout, flush=True)
 
 
+_LINK = b"\0a link\0"  # stands for a command file that became a symbolic link
+
+
+def _read_file(target: str) -> bytes | None:
+    """A command file's first bytes, ``None`` when missing, :data:`_LINK` for a link (never followed)."""
+    try:
+        fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return _LINK
+    try:
+        return os.read(fd, SNAPSHOT_LIMIT + 1)
+    finally:
+        os.close(fd)
+
+
+def _snapshot() -> dict[str, bytes | None]:
+    """The command files' contents before any student code runs (``None``: no such file)."""
+    snapshots = {}
+    for variable in COMMAND_FILES:
+        target = os.environ.get(variable)
+        if target:
+            data = _read_file(target)
+            if data is not _LINK and (data is None or len(data) <= SNAPSHOT_LIMIT):
+                snapshots[target] = data
+    return snapshots
+
+
+def _restore(snapshots: dict[str, bytes | None]) -> list[str]:
+    """Undo whatever was done to the command files while grading; return the files restored."""
+    restored = []
+    for target, before in snapshots.items():
+        if _read_file(target) == before:
+            continue
+        restored.append(target)
+        try:
+            os.unlink(target)  # a link is removed, not followed
+        except FileNotFoundError:
+            pass
+        except OSError:
+            continue
+        if before is not None:
+            try:
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+            except OSError:
+                continue
+            with os.fdopen(fd, "wb") as f:
+                f.write(before)
+    return restored
+
+
 # --- hooks --------------------------------------------------------------------
 
 
 @hookimpl(tryfirst=True)
 def grader_report_start(session: Session) -> None:
     """Switch workflow commands off before anything from the submission is shown."""
-    global _stop_token
+    global _stop_token, _snapshots
     if active() and _stop_token is None:
+        _snapshots = _snapshot()
         _stop_token = secrets.token_hex(16)
         _print(f"::stop-commands::{_stop_token}")
 
@@ -283,12 +345,16 @@ def grader_report_start(session: Session) -> None:
 @hookimpl(trylast=True)
 def grader_report_finish(report: Report) -> None:
     """After every other reporter: switch commands back on, then annotate and summarise."""
-    global _stop_token
+    global _stop_token, _snapshots
     if not active():
         return
     if _stop_token is not None:
         _print(f"::{_stop_token}::")
         _stop_token = None
+    restored, _snapshots = _restore(_snapshots), {}
+    for target in restored:
+        message = f"{os.path.basename(target)} was changed while student code ran; the change was undone"
+        _print(f"::warning title=grader::{escape_data(message)}")
     for line in annotations(report):
         _print(line)
     _append("GITHUB_STEP_SUMMARY", summary_markdown(report))
