@@ -136,7 +136,11 @@ def test_classroom_result_decodes_to_the_points(reports, actions, broken):
         assert isinstance(test["line_no"], int)  # the reporter prints "line <line_no>" unless it is 0
     # what the reporter sends to Classroom: the sum of the tests' scores out of max_score
     assert sum(t["score"] for t in result["tests"]) == report.score
+    # the reporter prints "Error: <message>" into its own step's log, where commands are live
+    console = "\n".join(f"Error: {t['message']}" for t in result["tests"] if t["status"] == "error")
+    assert runner_commands(console) == []
     if broken:
+        assert "::error file=forged.py" in console
         lines = {t["name"]: t["line_no"] for t in result["tests"]}
         assert lines["toy_a: add_one"] == line_of(BROKEN_TOY_A, "def add_one(x)")
         assert lines["toy_a: numpy_only"] == 0

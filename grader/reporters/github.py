@@ -15,7 +15,9 @@ Text from a submission (messages, printed output) is hostile here: while
 grading runs, workflow commands are switched off with ``::stop-commands::``
 and a random token, so nothing the terminal report echoes can be taken as a
 command; the annotations escape their data and properties; the step output is
-base64 only, so it cannot end early or forge another output; and the summary
+base64 only, so it cannot end early or forge another output (and its
+messages keep no line that Classroom's reporter could print as a command in
+its own step); and the summary
 backslash-escapes every Markdown punctuation character. Where the sandbox is
 not complete a submission could write to the step's command files
 (``$GITHUB_OUTPUT``, ``$GITHUB_ENV``, ...) itself: their contents are kept
@@ -226,6 +228,15 @@ def summary_markdown(report: Report) -> str:
     return "\n".join(rows) + "\n\n"
 
 
+def _classroom_message(check: CheckResult) -> str:
+    """Feedback for Classroom's reporter, which prints it in its own step's log, where workflow
+    commands are live: every line after the first starts with ``|``, so none can be a command."""
+    if check.status == "passed":
+        return ""
+    first, *rest = _feedback(check).split("\n")
+    return "\n".join([first] + [f"  | {line}" for line in rest])
+
+
 def classroom_result(report: Report) -> dict:
     """The report as a GitHub Classroom runner's ``result`` (before base64)."""
     tests = []
@@ -240,7 +251,7 @@ def classroom_result(report: Report) -> dict:
                     "status": _STATUS[check.status],
                     "score": _num(check.score),
                     "max_score": _num(check.max_score),
-                    "message": "" if check.status == "passed" else _feedback(check),
+                    "message": _classroom_message(check),
                     "test_code": "",
                     "filename": shown,
                     "line_no": line or 0,
