@@ -137,7 +137,7 @@ def test_a_submitted_repository_is_graded_from_its_exercises_folder(package, tmp
         ("exists", [], "exists (use --force"),
         ("folder", [], "is a folder"),
         ("missing", [], "does not exist"),
-        ("proc", [], "cannot write"),
+        ("proc", [], ("cannot write", "not writable")),  # which one depends on being root
         ("fine", ["no_such_exercise"], "unknown exercise"),
     ],
 )
@@ -156,7 +156,8 @@ def test_bad_output_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, setu
     before = sorted(tmp_path.rglob("*"))
     assert main(["-p", PLUGINS[1], "gradescope", str(out), *extra]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("grader: error: ") and phrase in err, err
+    phrases = phrase if isinstance(phrase, tuple) else (phrase,)
+    assert err.count("\n") == 1 and err.startswith("grader: error: ") and any(p in err for p in phrases), err
     assert sorted(tmp_path.rglob("*")) == before
     if setup == "exists":
         assert out.read_text() == "keep me"

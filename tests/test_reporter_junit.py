@@ -5,14 +5,13 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from types import SimpleNamespace
 
+import junitparser
 import pytest
 
 from grader.cli import main
 from grader.reporters import junit
 from grader.results import CheckResult, ExerciseResult, Report, Session
 from tests.toy_runs import PLUGINS, grade_toys
-
-junitparser = pytest.importorskip("junitparser")
 
 
 @pytest.fixture(scope="module")
