@@ -71,7 +71,7 @@ def grade_toys(folder: Path, broken: bool):
     from grader.grading import grade
     from grader.manager import collect_exercises, get_plugin_manager
 
-    pm = get_plugin_manager(PLUGINS)
+    pm = get_plugin_manager([*PLUGINS, "no:grader.reporters.github"])  # tests call it themselves
     exercises = collect_exercises(pm)
     write_submission(folder, broken)
     return grade(pm, [exercises["toy_a"], exercises["toy_b"]], folder, "cpu")
