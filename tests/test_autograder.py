@@ -12,7 +12,7 @@ import pytest
 
 from grader import autograder
 from grader.cli import main
-from tests.test_reporter_gradescope import validate
+from tests.gradescope_format import validate
 from tests.toy_runs import PLUGINS, ROOT, write_submission
 
 
