@@ -229,15 +229,14 @@ def test_the_reader_refuses_links_fifos_folders_and_big_files(tmp_path):
         assert github._read_source(tmp_path / name) is None, name
 
 
-FORGER = '''import os
-
-import numpy as np
+# Student processes get a clean environment, so the paths are guessed (here: known).
+FORGER = '''import numpy as np
 
 
 def add_one(x):
-    with open(os.environ["GITHUB_OUTPUT"], "a") as f:
+    with open(GITHUB_OUTPUT, "a") as f:
         f.write("result=Zm9yZ2Vk\\nforged<<EOF\\n")
-    with open(os.environ["GITHUB_ENV"], "a") as f:
+    with open(GITHUB_ENV, "a") as f:
         f.write("PATH=/tmp/evil\\n")
     return np.asarray(x, dtype=np.float64) + 1.0
 
@@ -250,8 +249,9 @@ def total(x):
 def test_writes_to_the_command_files_during_grading_are_undone(tmp_path):
     """Without the sandbox (as on a runner that forbids namespaces) a submission can write there."""
     submission = write_submission(tmp_path / "repo" / "exercises", broken=False)
-    (submission / "toy_a.py").write_text(FORGER)
     files = {name: tmp_path / name.lower() for name in ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_STEP_SUMMARY")}
+    known = "".join(f"{name} = {str(path)!r}\n" for name, path in files.items())
+    (submission / "toy_a.py").write_text(known + FORGER)
     files["GITHUB_ENV"].write_text("KEPT=1\n")
     files["GITHUB_OUTPUT"].write_text("")
     env = dict(os.environ, GITHUB_ACTIONS="true", GRADER_SANDBOX="off", GITHUB_WORKSPACE=str(tmp_path / "repo"))
