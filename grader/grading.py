@@ -35,7 +35,7 @@ from typing import Sequence
 import pluggy
 
 from grader import cache, sandbox, scoring, supervisor
-from grader.cases import make_cases, preload  # noqa: F401  (public here since the first release)
+from grader.cases import course_secret, hidden_key, make_cases, preload  # noqa: F401  (make_cases, preload: public here)
 from grader.device import choose, resolve
 from grader.errors import PluginError
 from grader.model import Check, Context, Exercise
@@ -121,6 +121,8 @@ class Grader:
         compute: Exercises whose expected values to compute (default: all).
         jobs: How many lanes to keep (concurrent :meth:`grade` calls).
         exclude: Folders left off the zygotes' import path (submissions).
+        secret: The course secret that draws hidden cases (default:
+            ``GRADER_SECRET``; empty: public cases only).
     """
 
     def __init__(
@@ -133,12 +135,15 @@ class Grader:
         compute: Sequence[str] | None = None,
         jobs: int = 1,
         exclude: Sequence[Path] = (),
+        secret: str | None = None,
     ) -> None:
         self.pm = pm
         self.exercises = list(exercises)
         self.time_limit = time_limit
         sandbox.shield_memory()
-        self.cases = {e.name: make_cases(e) for e in self.exercises}
+        secret = course_secret() if secret is None else secret
+        self._hidden = {e.name: hidden_key(secret, e.name) for e in self.exercises}
+        self.cases = {e.name: make_cases(e, self._hidden[e.name]) for e in self.exercises}
         wanted = set(compute if compute is not None else (e.name for e in self.exercises))
         computed = [e for e in self.exercises if e.name in wanted]
         self._references = ReferenceProcess(computed, self.cases)  # forked first: it imports torch meanwhile
@@ -170,7 +175,7 @@ class Grader:
         path = import_path(self._exclude)
         label = " ".join(str(folder) for folder in self._exclude) or "grader"
         lane = {
-            flavour: Zygote(flavour, plugins, path, label=label)
+            flavour: Zygote(flavour, plugins, path, label=label, hidden=self._hidden)
             for flavour, plugins in self._plugins.items()
             if plugins
         }
@@ -352,6 +357,12 @@ def _grade_one(pm, exercise, cases, source, submission, device, plan, expectatio
         )
     except ZygoteError as exc:
         raise PluginError(f"exercise {exercise.name!r}: student processes cannot be prepared: {exc}") from None
+    if any(case.hidden for listed in cases.values() for case in listed):
+        outcomes = {
+            key: _masked(outcome) if cases[exercise.checks[key[0]].name][key[1]].hidden else outcome
+            for key, outcome in outcomes.items()
+        }
+        output = HIDDEN_OUTPUT if output else ""
     checks = [
         scoring.score_check(exercise, i, cases[check.name], expected, outcomes, _verdict)
         if isinstance(check, Check)
@@ -365,6 +376,29 @@ def _grade_one(pm, exercise, cases, source, submission, device, plan, expectatio
         seconds=time.monotonic() - started,
         output=output,
     )
+
+
+HIDDEN = "details of hidden cases are not shown"
+HIDDEN_OUTPUT = f"(what your code printed is not shown: this exercise ran hidden cases, and {HIDDEN})"
+
+
+def _masked(outcome: supervisor.Outcome) -> supervisor.Outcome:
+    """An outcome of a hidden case, with nothing the submission chose left in it.
+
+    A submission could otherwise smuggle a hidden input out through its
+    return value, its exception's type or text, its exit status or what it
+    prints, and hard-code the answer next time.
+    """
+    if outcome.kind == "value":
+        return replace(outcome, value=outcome.value if outcome.value in (True, None) else f"wrong result ({HIDDEN})")
+    if outcome.kind == "raised":
+        kind = outcome.error.get("type") if isinstance(outcome.error, dict) else ""
+        if kind == scoring.NOT_ATTEMPTED:  # one bit, and the stub's normal state
+            return replace(outcome, error={"type": kind, "message": "", "trace": [], "stage": outcome.error.get("stage")})
+        return replace(outcome, error={"type": "an exception", "message": f"({HIDDEN})", "trace": []})
+    if outcome.kind == "crashed":
+        return replace(outcome, message=f"the process stopped ({HIDDEN})")
+    return outcome  # timeouts: the grader's own words
 
 
 def _verdict(check, case, want, got):
