@@ -87,6 +87,7 @@ def grade(
     submission: Path,
     device: str = "auto",
     time_limit: float | None = None,
+    secret: str | None = None,
 ) -> Report:
     """Grade ``submission`` on ``exercises`` and return the report.
 
@@ -96,6 +97,8 @@ def grade(
     Args:
         time_limit: Seconds the whole submission may take in student
             processes (``None``: only each exercise's own limit).
+        secret: The course secret for hidden cases (default:
+            ``GRADER_SECRET``).
 
     Raises:
         grader.device.DeviceError: when the requested device is missing.
@@ -104,7 +107,9 @@ def grade(
     """
     sources = {e.name: read_source(submission / f"{e.name}.py") for e in exercises}
     needed = [e.name for e in exercises if sources[e.name] is not None]
-    with Grader(pm, exercises, device, time_limit=time_limit, compute=needed, exclude=(submission,)) as grader:
+    with Grader(
+        pm, exercises, device, time_limit=time_limit, compute=needed, exclude=(submission,), secret=secret
+    ) as grader:
         return grader.grade(submission, sources=sources)
 
 
@@ -163,7 +168,7 @@ class Grader:
             if not self.protections["read-only file system"]:
                 store = None  # student code could write to the cache: do not trust it
             self.device = _device(device, self._all[0].get("torch"))
-            self._expected = _Expected(self._references, store, computed, self.cases, self.device)
+            self._expected = _Expected(self._references, store, computed, self.cases, self.device, self._hidden)
             if self.device == "cuda" and any(e.framework == "torch" for e in self.exercises):
                 # The address-space cap breaks CUDA: only a memory cgroup caps torch exercises there.
                 self.protections["memory cap"] = self.protections["process count capped"]
@@ -282,7 +287,9 @@ class _Expected:
     holding expected values here exposes nothing to them.
     """
 
-    def __init__(self, references: ReferenceProcess, store: Path | None, graded, cases: dict, device: str) -> None:
+    def __init__(
+        self, references: ReferenceProcess, store: Path | None, graded, cases: dict, device: str, hidden: dict
+    ) -> None:
         self.lock = threading.Lock()  # lanes grade in threads; the reference process answers in order
         self.values: dict[str, dict] = {}
         self.references = references
@@ -293,7 +300,7 @@ class _Expected:
         self.keys: dict[str, str] = {}
         if store is not None:
             for exercise in graded:
-                entry = cache.key(exercise, "cpu" if exercise.framework == "numpy" else device)
+                entry = cache.key(exercise, "cpu" if exercise.framework == "numpy" else device, hidden.get(exercise.name))
                 if entry:
                     self.keys[exercise.name] = entry
         self.cached = {name for name, entry in self.keys.items() if (store / f"{entry}.json").is_file()}
@@ -369,6 +376,7 @@ def _grade_one(pm, exercise, cases, source, submission, device, plan, expectatio
         else scoring.score_source_check(check, source)
         for i, check in enumerate(exercise.checks)
     ]
+    checks = [_counted(result, spec, cases) for result, spec in zip(checks, exercise.checks)]
     return ExerciseResult(
         name=exercise.name,
         title=exercise.title,
@@ -399,6 +407,14 @@ def _masked(outcome: supervisor.Outcome) -> supervisor.Outcome:
     if outcome.kind == "crashed":
         return replace(outcome, message=f"the process stopped ({HIDDEN})")
     return outcome  # timeouts: the grader's own words
+
+
+def _counted(result, check, cases: dict):
+    """A behavioural check's result with its public and hidden case counts."""
+    if not isinstance(check, Check):
+        return result
+    hidden = sum(case.hidden for case in cases[check.name])
+    return replace(result, public_cases=len(cases[check.name]) - hidden, hidden_cases=hidden, hidden=hidden > 0)
 
 
 def _verdict(check, case, want, got):

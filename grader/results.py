@@ -26,6 +26,11 @@ class CheckResult:
             before grades are published; reporters that show results to
             students honour it (the Gradescope report gives it the hidden
             visibility, the GitHub Actions outputs withhold its message).
+            Set for checks that ran hidden cases.
+        public_cases: How many public cases a behavioural check ran (0 for
+            a static check).
+        hidden_cases: How many hidden cases it ran (drawn with the course
+            secret, on the instructor's side only).
     """
 
     name: str
@@ -37,6 +42,8 @@ class CheckResult:
     attempted: bool = True
     description: str = ""
     hidden: bool = False
+    public_cases: int = 0
+    hidden_cases: int = 0
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,11 @@ def report_to_dict(report: Report) -> dict:
                         "score": _num(c.score),
                         "max_score": _num(c.max_score),
                         "message": c.message,
+                        **(
+                            {"cases": {"public": c.public_cases, "hidden": c.hidden_cases}}
+                            if c.public_cases or c.hidden_cases
+                            else {}
+                        ),
                     }
                     for c in e.checks
                 ],
