@@ -87,6 +87,10 @@ class Session:
         device: The torch device torch exercises run on.
         protections: Sandbox protection name -> whether it is active.
         note: Why some protections are missing (empty when none is).
+        scope: What was graded when not everything was (a student release
+            grades public cases only), for reports to say.
+        provenance: Whether the submission's own repository carries this
+            grader or a modified one (see ``grader.release.provenance``).
     """
 
     exercises: tuple[str, ...]
@@ -94,6 +98,8 @@ class Session:
     device: str
     protections: dict = field(default_factory=dict)
     note: str = ""
+    scope: str = ""
+    provenance: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,7 @@ def report_to_dict(report: Report) -> dict:
     return {
         "score": _num(report.score),
         "max_score": _num(report.max_score),
+        **({"local_grader": report.session.provenance} if report.session.provenance else {}),
         "exercises": [
             {
                 "name": e.name,

@@ -45,6 +45,8 @@ def grader_report_start(session: Session) -> None:
         _out(f"         active: {', '.join(active) or 'none'}")
         if session.note:
             _out(f"         ({session.note})")
+    if session.provenance:
+        _out(style(f"Note: {session.provenance}", "33"))
     _out()
 
 
@@ -93,5 +95,7 @@ def grader_report_finish(report: Report) -> None:
         _out(f"Nothing attempted yet: open {report.session.submission}/{first}.py, replace a")
         _out(f"'raise NotImplementedError' with your code, then run 'tox -e grade -- {first}'.")
     _out()
+    if report.session.scope:
+        _out(f"Public checks {report.score:g}/{report.max_score:g}; {report.session.scope}.")
     total = f"Score: {report.score:g}/{report.max_score:g} ({report.percent:.1f}%)"
     _out(style(total, "1") + f"   in {report.seconds:.1f} s")
