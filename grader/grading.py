@@ -21,15 +21,13 @@ from typing import Sequence
 import numpy as np
 import pluggy
 
-from grader import cache, sandbox, scoring, supervisor
+from grader import cache, sandbox, scoring, submission as submitted, supervisor
 from grader.device import resolve
 from grader.errors import PluginError
 from grader.model import Case, Check, Context, Exercise
 from grader.reference import ReferenceProcess, expected_values
-from grader.results import ExerciseResult, Report, Session
+from grader.results import ExerciseResult, Report, Session, without_paths
 from grader.zygote import Zygote
-
-MAX_SOURCE_BYTES = 1 << 20
 
 
 def make_cases(exercise: Exercise) -> dict[str, list[Case]]:
@@ -77,19 +75,6 @@ def hidden_paths(exercises: Sequence[Exercise]) -> tuple[str, ...]:
     return tuple(sorted(hidden))
 
 
-def read_source(path: Path) -> str | None:
-    """The submission's text, or ``None`` when the file does not exist."""
-    try:
-        data = path.read_bytes()[: MAX_SOURCE_BYTES + 1]
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        return f"raise ImportError({f'could not read the file: {exc}'!r})\n"
-    if len(data) > MAX_SOURCE_BYTES:
-        return "raise ImportError('the file is larger than 1 MiB')\n"
-    return data.decode("utf-8", "replace")
-
-
 def preload(exercises: Sequence[Exercise]) -> None:
     """Import the exercises' slow lazy modules once, before forking (imports only)."""
     for name in dict.fromkeys(m for e in exercises for m in e.preload):
@@ -117,7 +102,8 @@ def grade(
     started = time.monotonic()
     sandbox.shield_memory()
     cases = {e.name: make_cases(e) for e in exercises}
-    sources = {e.name: read_source(submission / f"{e.name}.py") for e in exercises}
+    found = {e.name: submitted.read(submission, e.name) for e in exercises}
+    sources = {name: file.text for name, file in found.items()}
     graded = [e for e in exercises if sources[e.name] is not None]
     references = ReferenceProcess(graded, cases)
     zygote = None
@@ -145,7 +131,11 @@ def grade(
         pm.hook.grader_report_start(session=session)
         results = []
         for exercise in exercises:
-            result = _grade_one(pm, exercise, cases[exercise.name], sources[exercise.name], submission, resolved, plan, expected, zygote)
+            if found[exercise.name].problem:
+                result = scoring.refused(exercise, found[exercise.name].problem)
+            else:
+                result = _grade_one(pm, exercise, cases[exercise.name], sources[exercise.name], submission, resolved, plan, expected, zygote)
+            result = without_paths(result, plan.hide)  # where the references are is nobody's business
             pm.hook.grader_report_exercise(result=result)
             results.append(result)
     finally:

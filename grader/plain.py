@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,13 @@ DTYPES = frozenset(
 )
 MAX_DEPTH = 32
 MAX_ELEMENTS = 50_000_000
+#: The most JSON items (containers and values) one :func:`decode` builds.
+MAX_ITEMS = 1_000_000
+#: How deep JSON arrays may nest: a tagged value adds at most three levels.
+MAX_JSON_DEPTH = 3 * (MAX_DEPTH + 2)
+#: The longest string value, and the longest dict key, in characters.
+MAX_STRING = 1 << 20
+MAX_KEY = 1 << 10
 
 
 class PlainDataError(ValueError):
@@ -172,16 +180,58 @@ def _array_fields(array: np.ndarray) -> list:
     return [name, list(array.shape), base64.b64encode(data).decode("ascii")]
 
 
-def decode(data: bytes) -> Any:
+# A JSON string, or an unterminated one running to the end: matching it never
+# backtracks, so scanning is linear even in hostile bytes.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def scan(data: bytes, max_items: int = MAX_ITEMS) -> int:
+    """Count the JSON items in ``data`` and check its nesting, without building anything.
+
+    A cheap pass over the bytes that skips string contents: every ``[``,
+    ``{`` and ``,`` outside strings counts as an item (an upper bound on what
+    ``json.loads`` would build). Run before decoding, so that a small frame
+    of ``[[],[],...]`` cannot make the grader build millions of objects, and
+    deep nesting cannot exhaust its stack.
+
+    Returns:
+        The number of items.
+
+    Raises:
+        PlainDataError: when ``data`` is not ASCII, has more than
+            ``max_items`` items, or nests deeper than :data:`MAX_JSON_DEPTH`.
+    """
+    if not data.isascii():  # encode() writes ASCII; other encodings would fool the scan
+        raise PlainDataError("not ASCII JSON")
+    skeleton = _JSON_STRING.sub(b'""', data)
+    opened = skeleton.count(b"[") + skeleton.count(b"{")
+    items = opened + skeleton.count(b",")
+    if items > max_items:
+        raise PlainDataError(f"too many items (more than {max_items})")
+    if skeleton.count(b"]") + skeleton.count(b"}") != opened:
+        raise PlainDataError("not valid JSON: unbalanced brackets")
+    brackets = np.frombuffer(skeleton.translate(None, _NOT_BRACKETS), dtype=np.uint8)
+    if brackets.size:
+        steps = ((brackets == ord("[")) | (brackets == ord("{"))).astype(np.int32) * 2 - 1
+        if int(np.cumsum(steps).max()) > MAX_JSON_DEPTH:
+            raise PlainDataError("value nested too deeply")
+    return items
+
+
+def decode(data: bytes, max_items: int = MAX_ITEMS) -> Any:
     """Decode bytes from :func:`encode`, validating every field.
+
+    The bytes are scanned (:func:`scan`) before any object is built.
 
     Raises:
         PlainDataError: for anything that is not well-formed plain data.
     """
+    scan(data, max_items)
     try:
         tree = json.loads(data)
     except (ValueError, RecursionError) as exc:
-        raise PlainDataError(f"not valid JSON: {exc}") from None
+        raise PlainDataError(f"not valid JSON: {str(exc)[:200]}") from None
     return _untag(tree, 0)
 
 
@@ -203,6 +253,8 @@ def _untag(node: Any, depth: int) -> Any:
     if tag == "f" and len(args) == 1:
         return _untag_float(args[0])
     if tag == "s" and len(args) == 1 and type(args[0]) is str:
+        if len(args[0]) > MAX_STRING:
+            raise PlainDataError(f"string longer than {MAX_STRING} characters")
         return args[0]
     if tag in ("l", "t") and len(args) == 1 and type(args[0]) is list:
         items = [_untag(v, depth + 1) for v in args[0]]
@@ -212,6 +264,8 @@ def _untag(node: Any, depth: int) -> Any:
         for pair in args[0]:
             if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
                 raise PlainDataError("malformed dict entry")
+            if len(pair[0]) > MAX_KEY:
+                raise PlainDataError(f"dict key longer than {MAX_KEY} characters")
             out[pair[0]] = _untag(pair[1], depth + 1)
         return out
     if tag == "a" and len(args) == 3:
