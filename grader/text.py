@@ -60,7 +60,12 @@ def redact(text: str, paths: Iterable[str]) -> str:
     return text
 
 
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
 def _escape(char: str) -> str:
+    if char in _NAMED:
+        return _NAMED[char]
     code = ord(char)
     if code < 0x100:
         return f"\\x{code:02x}"

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.plain import NotPlain, PlainDataError, TensorData, decode, encode, to_plain
+from grader.plain import MAX_KEY, MAX_STRING, NotPlain, PlainDataError, TensorData, decode, encode, scan, to_plain
 
 
 def roundtrip(value):
@@ -83,3 +83,43 @@ def test_unknown_objects_become_not_plain():
 def test_malformed_data_is_rejected(data):
     with pytest.raises(PlainDataError):
         decode(data)
+
+
+def test_scan_counts_items_outside_strings_only():
+    assert scan(encode(to_plain([1, 2, 3]))) == 11  # '["l",[["i","1"],["i","2"],["i","3"]]]': 5 [ and 6 ,
+    assert scan(encode("[[[,,,]]]" * 1000)) == 2  # brackets inside a string are not items
+
+
+@pytest.mark.parametrize(
+    "data, why",
+    [
+        (b'["l",[' + b'["n"],' * 300 + b'["n"]]]', "too many items"),
+        (b"[" * 200 + b"]" * 200, "nested too deeply"),
+        (b'{"a":' * 150 + b"1" + b"}" * 150, "nested too deeply"),
+        (b'["s","\xc3\xa9"]', "not ASCII"),
+        (b'["s",' + b"[" * 10, "unbalanced"),
+    ],
+)
+def test_scan_refuses_before_building(data, why):
+    with pytest.raises(PlainDataError, match=why):
+        scan(data, max_items=500)
+
+
+def test_scan_is_linear_on_unterminated_strings():
+    """A string that never ends must not make the scan quadratic (it would hang the grader)."""
+    import time
+
+    data = b'"' + b'\\"' * 2_000_000
+    started = time.monotonic()
+    with pytest.raises(PlainDataError):
+        decode(data)
+    assert time.monotonic() - started < 5
+
+
+def test_long_strings_and_keys_are_refused():
+    with pytest.raises(PlainDataError, match="string longer"):
+        decode(encode("x" * (MAX_STRING + 1)))
+    assert len(decode(encode("x" * MAX_STRING))) == MAX_STRING
+    with pytest.raises(PlainDataError, match="dict key longer"):
+        decode(encode({"k" * (MAX_KEY + 1): 1}))
+    assert decode(encode({"k" * MAX_KEY: 1})) == {"k" * MAX_KEY: 1}
