@@ -85,35 +85,33 @@ def test_malformed_data_is_rejected(data):
         decode(data)
 
 
-def test_scan_counts_items_outside_strings_only():
+def test_scan_counts_items_without_decoding():
     assert scan(encode(to_plain([1, 2, 3]))) == 11  # '["l",[["i","1"],["i","2"],["i","3"]]]': 5 [ and 6 ,
-    assert scan(encode("[[[,,,]]]" * 1000)) == 2  # brackets inside a string are not items
+    assert scan(encode("[,{")) == 5  # an upper bound: characters inside strings count too
+    assert scan(encode(np.zeros((100, 100)))) < 10  # array payloads are base64: no items
 
 
 @pytest.mark.parametrize(
     "data, why",
     [
         (b'["l",[' + b'["n"],' * 300 + b'["n"]]]', "too many items"),
-        (b"[" * 200 + b"]" * 200, "nested too deeply"),
-        (b'{"a":' * 150 + b"1" + b"}" * 150, "nested too deeply"),
+        (b'{"a":' * 600 + b"1" + b"}" * 600, "too many items"),
         (b'["s","\xc3\xa9"]', "not ASCII"),
-        (b'["s",' + b"[" * 10, "unbalanced"),
     ],
 )
-def test_scan_refuses_before_building(data, why):
+def test_scan_refuses_before_building(data, why, monkeypatch):
+    import json
+
+    monkeypatch.setattr(json, "loads", lambda *a, **k: pytest.fail("decoded"))
     with pytest.raises(PlainDataError, match=why):
-        scan(data, max_items=500)
+        decode(data, max_items=500)
 
 
-def test_scan_is_linear_on_unterminated_strings():
-    """A string that never ends must not make the scan quadratic (it would hang the grader)."""
-    import time
-
-    data = b'"' + b'\\"' * 2_000_000
-    started = time.monotonic()
-    with pytest.raises(PlainDataError):
-        decode(data)
-    assert time.monotonic() - started < 5
+def test_deep_nesting_is_refused():
+    for depth in (40, 400, 100_000):
+        data = b'["l",[' * depth + b'["n"]' + b"]]" * depth
+        with pytest.raises(PlainDataError, match="nested too deeply|not valid JSON"):
+            decode(data, max_items=10**6)
 
 
 def test_long_strings_and_keys_are_refused():
