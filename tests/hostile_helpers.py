@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOY_B = (ROOT / "tests/plugins/toy_solutions/toy_b.py").read_text()
 #: The grader's address space is capped in these runs, so that a regression
 #: fails the test with MemoryError instead of exhausting the test machine.
-ADDRESS_SPACE = 6 * 2**30
+ADDRESS_SPACE = 2 * 2**30
 
 _MEASURE = """
 import json, resource, sys
