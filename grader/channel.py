@@ -70,10 +70,10 @@ class Budget:
         """
         self.used += cost
         if self.used > self.limit:
-            raise Closed(f"sent more than {_size(self.limit)} of results")
+            raise Closed(f"sent more than {_mib(self.limit)} of results")
 
 
-def _size(n: int) -> str:
+def _mib(n: int) -> str:
     return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n} bytes"
 
 
@@ -149,7 +149,7 @@ class FrameReader:
                 return None
             (size,) = _HEADER.unpack_from(self._buffer)
             if size > self.max_frame:
-                raise Closed(f"sent a result of {size} bytes (at most {_size(self.max_frame)} are accepted)")
+                raise Closed(f"sent a result of {size} bytes (at most {_mib(self.max_frame)} are accepted)")
             if self.budget is not None:
                 self.budget.charge(size)
             del self._buffer[: _HEADER.size]
