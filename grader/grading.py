@@ -35,16 +35,16 @@ from typing import Sequence
 import pluggy
 
 from grader import cache, sandbox, scoring, supervisor
+from grader import submission as submitted
 from grader.cases import course_secret, hidden_key, make_cases, preload  # noqa: F401  (make_cases, preload: public here)
 from grader.device import choose, resolve
 from grader.errors import PluginError
 from grader.model import Check, Context, Exercise
 from grader.reference import ReferenceProcess, expected_values
 from grader.release import provenance, release_folder, shipped_expected
-from grader.results import ExerciseResult, Report, Session
+from grader.results import ExerciseResult, Report, Session, without_paths
 from grader.zygote import Zygote, ZygoteError, import_path
 
-MAX_SOURCE_BYTES = 1 << 20
 RELEASE_SCOPE = "hidden checks are graded by your instructor"
 
 
@@ -68,19 +68,6 @@ def hidden_paths(exercises: Sequence[Exercise]) -> tuple[str, ...]:
     for name in set(sys.modules) - before:  # find_spec imported parent packages
         del sys.modules[name]
     return tuple(sorted(hidden))
-
-
-def read_source(path: Path) -> str | None:
-    """The submission's text, or ``None`` when the file does not exist."""
-    try:
-        data = path.read_bytes()[: MAX_SOURCE_BYTES + 1]
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        return f"raise ImportError({f'could not read the file: {exc}'!r})\n"
-    if len(data) > MAX_SOURCE_BYTES:
-        return "raise ImportError('the file is larger than 1 MiB')\n"
-    return data.decode("utf-8", "replace")
 
 
 def grade(
@@ -107,12 +94,12 @@ def grade(
         PluginError: when an exercise plugin is broken, or cannot be loaded
             into a student process without its answers.
     """
-    sources = {e.name: read_source(submission / f"{e.name}.py") for e in exercises}
-    needed = [e.name for e in exercises if sources[e.name] is not None]
+    files = {e.name: submitted.read(submission, e.name) for e in exercises}
+    needed = [name for name, file in files.items() if file.text is not None]
     with Grader(
         pm, exercises, device, time_limit=time_limit, compute=needed, exclude=(submission,), secret=secret
     ) as grader:
-        return grader.grade(submission, sources=sources)
+        return grader.grade(submission, sources=files)
 
 
 class Grader:
@@ -217,17 +204,20 @@ class Grader:
         """Grade one submission folder. Thread-safe.
 
         Args:
-            sources: Exercise name -> source text (``None``: missing), when
-                already read (e.g. shipped to a cluster worker); otherwise
-                the files are read here.
+            sources: Exercise name -> a :class:`grader.submission.Submission`
+                or its text (``None``: missing), when already read (e.g.
+                shipped to a cluster worker); otherwise the files are read
+                here, defensively (see ``grader.submission``).
             only: Grade just these exercises (default: all of this grader's).
             report: Call the ``grader_report_*`` hooks as grading goes.
         """
         chosen = [e for e in self.exercises if only is None or e.name in only]
         started = time.monotonic()
         deadline = started + self.time_limit if self.time_limit else None
-        if sources is None:
-            sources = {e.name: read_source(submission / f"{e.name}.py") for e in chosen}
+        files = {
+            e.name: _as_submission(sources[e.name]) if sources is not None else submitted.read(submission, e.name)
+            for e in chosen
+        }
         session = Session(
             exercises=tuple(e.name for e in chosen),
             submission=str(submission),
@@ -243,16 +233,29 @@ class Grader:
         results = []
         try:
             for exercise in chosen:
-                result = _grade_one(
-                    self.pm, exercise, self.cases[exercise.name], sources[exercise.name], submission, self.device,
-                    self.plan, self._expected, lane.get(exercise.framework), deadline,
-                )
+                file = files[exercise.name]
+                if file.problem:
+                    result = scoring.refused(exercise, file.problem)
+                else:
+                    result = _grade_one(
+                        self.pm, exercise, self.cases[exercise.name], file.text, submission, self.device,
+                        self.plan, self._expected, lane.get(exercise.framework), deadline,
+                    )
+                result = without_paths(result, self.plan.hide)  # where the references are is nobody's business
                 if report:
                     self.pm.hook.grader_report_exercise(result=result)
                 results.append(result)
         finally:
             self._lanes.put(lane)
         return Report(session=session, exercises=tuple(results), seconds=time.monotonic() - started)
+
+
+def _as_submission(value) -> submitted.Submission:
+    if isinstance(value, submitted.Submission):
+        return value
+    if value is None or isinstance(value, str):
+        return submitted.Submission(value)
+    raise TypeError(f"a submission's source must be text, None or a Submission, not {type(value).__name__}")
 
 
 def _module_name(pm: pluggy.PluginManager, exercise: Exercise) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Literal
+
+from grader.text import REPORT_LIMIT, bound, redact
 
 Status = Literal["passed", "failed", "error", "timeout"]
 
@@ -140,7 +142,7 @@ def report_to_dict(report: Report) -> dict:
                         "status": c.status,
                         "score": _num(c.score),
                         "max_score": _num(c.max_score),
-                        "message": c.message,
+                        "message": bound(c.message, REPORT_LIMIT, newlines=True),
                         **(
                             {"cases": {"public": c.public_cases, "hidden": c.hidden_cases}}
                             if c.public_cases or c.hidden_cases
@@ -153,6 +155,20 @@ def report_to_dict(report: Report) -> dict:
             for e in report.exercises
         ],
     }
+
+
+def without_paths(result: ExerciseResult, paths: Iterable[str]) -> ExerciseResult:
+    """``result`` with ``paths`` (hidden folders) replaced in every message and in the output.
+
+    A submission can name a hidden folder in what it prints or raises (it may
+    read ``/proc/self/mountinfo``); reports must not show where they are.
+    """
+    paths = tuple(paths)
+    return replace(
+        result,
+        checks=tuple(replace(c, message=redact(c.message, paths)) for c in result.checks),
+        output=redact(result.output, paths),
+    )
 
 
 def _num(x: float) -> float | int:

@@ -124,6 +124,18 @@ def not_attempted(exercise: Exercise, why: str) -> ExerciseResult:
     )
 
 
+def refused(exercise: Exercise, why: str) -> ExerciseResult:
+    """Zero for every check of an exercise whose file the grader refused to read.
+
+    Unlike a missing file this counts as attempted, so reports show ``why``.
+    """
+    return ExerciseResult(
+        name=exercise.name,
+        title=exercise.title,
+        checks=tuple(_result(c, "error", why) for c in exercise.checks),
+    )
+
+
 def finish_static_checks(exercise: Exercise, checks: list) -> list:
     """Source checks earn nothing for a module that implements nothing.
 
