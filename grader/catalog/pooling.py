@@ -121,14 +121,14 @@ def _lengths(module, inputs, ctx):
 
 
 def _returns(fn, *args) -> str:
-    """Whether a call returned (``"returns a value"``) or raised (``"raises ValueError"``, ...)."""
+    """For a valid setting: ``"returned a value"``, or what it raised instead."""
     try:
         fn(*args)
     except NotImplementedError:
         raise
     except Exception as exc:
-        return f"raises {type(exc).__name__}"
-    return "returns a value"
+        return f"raised {type(exc).__name__} on a valid input"
+    return "returned a value"
 
 
 def _rejections(module, inputs, ctx):

@@ -100,14 +100,22 @@ ACCEPTED_TREES = (
 )
 
 
+def _verdict(verdict: str, inputs) -> str:
+    """``raised``'s verdict; on a valid input (``inputs["valid"]``) a clear word for an exception."""
+    if inputs.get("valid") and verdict != "returned normally":
+        return f"raised {verdict} on a valid input"
+    return verdict
+
+
 def _invalid_tree_cases(rng: np.random.Generator) -> list[Case]:
-    return [Case(f"{what}: {tree!r}", {"tree": tree}) for what, tree in INVALID_TREES] + [
-        Case(f"valid: {what} (it must be accepted, not raise)", {"tree": tree}) for what, tree in ACCEPTED_TREES
-    ]
+    return [
+        Case(f"valid: {what} (it must be accepted, not raise)", {"tree": tree, "valid": True})
+        for what, tree in ACCEPTED_TREES
+    ] + [Case(f"{what}: {tree!r}", {"tree": tree}) for what, tree in INVALID_TREES]
 
 
 def _rejects_tree(module, inputs, ctx):
-    return raised(module.tree_to_transitions, inputs["tree"])
+    return _verdict(raised(module.tree_to_transitions, inputs["tree"]), inputs)
 
 
 def _to_tree_cases(rng: np.random.Generator) -> list[Case]:
@@ -174,19 +182,20 @@ ACCEPTED_SEQUENCES = (
 
 def _invalid_machine_cases(rng: np.random.Generator) -> list[Case]:
     return [
-        Case(f"{what}: buffer {buffer}, transitions {ops!r}", {"buffer": buffer, "transitions": ops.split()})
-        for what, buffer, ops in INVALID_SEQUENCES
-    ] + [
         Case(
             f"valid: {what}, buffer {buffer}, transitions {ops!r} (it must be accepted, not raise)",
-            {"buffer": buffer, "transitions": ops.split()},
+            {"buffer": buffer, "transitions": ops.split(), "valid": True},
         )
         for what, buffer, ops in ACCEPTED_SEQUENCES
+    ] + [
+        Case(f"{what}: buffer {buffer}, transitions {ops!r}", {"buffer": buffer, "transitions": ops.split()})
+        for what, buffer, ops in INVALID_SEQUENCES
     ]
 
 
 def _rejects_sequence(module, inputs, ctx):
-    return raised(module.shift_reduce, list(inputs["buffer"]), list(inputs["transitions"]), _bracket)
+    verdict = raised(module.shift_reduce, list(inputs["buffer"]), list(inputs["transitions"]), _bracket)
+    return _verdict(verdict, inputs)
 
 
 # --- shift_reduce_tracked ---------------------------------------------------

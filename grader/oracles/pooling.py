@@ -32,11 +32,11 @@ def torch_lengths(inputs, ctx):
 
 
 def torch_rejections(inputs, ctx):
-    """As the probe ``_rejections``: lengths for invalid settings, "returns a value" for valid ones."""
+    """As the probe ``_rejections``: lengths for invalid settings, "returned a value" for valid ones."""
     lengths = torch_lengths(inputs, ctx)
     if not inputs.get("valid"):
         return lengths
-    return {key: "returns a value" if isinstance(v, int) else f"raises {v}" for key, v in lengths.items()}
+    return {key: "returned a value" if isinstance(v, int) else f"raised {v} on a valid input" for key, v in lengths.items()}
 
 
 def _torch_pools():

@@ -150,6 +150,25 @@ def test_legendre_that_is_not_a_function_is_caught(grade_source):
     assert "grad_fn is LegendreP3's backward node" in messages
 
 
+def test_consistent_but_wrong_legendre_earns_no_gradcheck_point(grade_source, broken_solution):
+    """An identity "P3" whose backward matches it passes gradcheck, which counts only with a right forward."""
+    source = broken_solution(
+        "autograd_basics", "        return 0.5 * (5 * x**3 - 3 * x)", "        return x.clone()"
+    ).replace("        return grad_output * 1.5 * (5 * x**2 - 1)", "        return grad_output")
+    result = grade_source("autograd_basics", source)
+    assert failing(result) == {
+        "legendre_forward",
+        "legendre_backward",
+        "legendre_gradcheck",  # passes on its own, requires legendre_forward
+        "fit_legendre_trajectory",
+        "fit_legendre_uses_function",  # requires fit_legendre_trajectory
+        "inputs_unchanged",  # requires legendre_forward and fit_legendre_trajectory
+        "autograd_usage",  # requires legendre_backward
+    }
+    gradcheck = next(c for c in result.checks if c.name == "legendre_gradcheck")
+    assert gradcheck.message == "not yet counted: needs 'legendre_forward' to pass first"
+
+
 def test_the_tutorial_formulation_passes_too(grade_source):
     """Scalar parameters a, b, c, d, P3 = LegendreP3.apply and manual zeroing, as in the seed."""
     source = '''

@@ -75,6 +75,14 @@ BROKEN = [
         "imports torch",
         id="imports-torch",
     ),
+    pytest.param(
+        "    return weight - lr * grad",
+        "    weight - lr * grad",
+        # Returning None leaves the inputs alone, but that check requires sgd_values.
+        {"sgd_values", "inputs_unchanged", "numpy_only"},
+        "not yet counted: needs 'sgd_values' to pass first",
+        id="sgd-forgets-return",
+    ),
 ]
 
 

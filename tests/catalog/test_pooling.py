@@ -126,6 +126,20 @@ BROKEN = [
         "result['masked_mean_pool: x']",
         id="masked-zeroes-padding-in-place",
     ),
+    pytest.param(
+        "    if padding < 0 or 2 * padding > kernel_size:",
+        "    if padding < 0 or 2 * padding >= kernel_size:",
+        LENGTHS,
+        "raised ValueError on a valid input",
+        id="length-rejects-padding-of-half-the-kernel",
+    ),
+    pytest.param(
+        "    if length < 1 or kernel_size < 1 or stride < 1:",
+        "    if True:",
+        LENGTHS,
+        "raised ValueError on a valid input",
+        id="length-rejects-everything",
+    ),
 ]
 
 ALTERNATIVES = [

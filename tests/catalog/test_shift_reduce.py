@@ -174,6 +174,30 @@ BROKEN = [
         "result['at most one reduce call per step']: expected True, got False",
         id="batched-reduce-once-per-sentence",
     ),
+    pytest.param(
+        "    if trees != 1:",
+        "    if trees != 1 or len(tokens) < 2:",
+        {"tree_to_transitions", "tree_invalid"},
+        "raised ValueError on a valid input",
+        id="tree-rejects-a-single-word",
+    ),
+    pytest.param(
+        END_CHECK,
+        END_CHECK.replace("or queue:", "or not queue:"),
+        # transitions_to_tree runs the machine; inputs_unchanged requires shift_reduce_values
+        # (and its own call raises too).
+        {"shift_reduce_values", "shift_reduce_invalid", "transitions_to_tree", "inputs_unchanged"},
+        "raised ValueError on a valid input",
+        id="machine-rejects-every-sequence",
+    ),
+    pytest.param(
+        "stacks[i].append(free + j)",
+        "stacks[i].append(free)",
+        # The calls are still batched, but batched_calls requires batched_values.
+        {"batched_values", "batched_calls", "inputs_unchanged"},
+        "not yet counted: needs 'batched_values' to pass first",
+        id="batched-pushes-the-same-row",
+    ),
 ]
 
 
