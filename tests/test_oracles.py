@@ -151,7 +151,8 @@ def test_every_oracle_name_resolves_in_the_oracle_module(name):
 def test_the_search_finds_an_oracle_held_by_a_module():
     """The reachability walk sees an oracle function hidden in a check and in a closure."""
     oracles = _oracle_functions()
-    oracle = next(iter(v for v in _reachable(dict(vars(importlib.import_module("grader.oracles.optim")))) if id(v) in oracles))
+    oracle = importlib.import_module("grader.oracles.optim").torch_adam
+    assert id(oracle) in oracles
 
     def probe(module, inputs, ctx):
         return oracle(inputs, ctx)

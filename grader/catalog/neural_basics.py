@@ -2,8 +2,9 @@
 
 Every function is compared with its ``torch.nn.functional`` counterpart on
 values and on the gradient autograd gives the inputs (each case carries a
-fixed upstream gradient). The oracles run the same probes with torch's own
-functions in place of the student's, on the same device, in float64.
+fixed upstream gradient). The oracles (``grader.oracles.neural_basics``) run
+the same probes with torch's own functions in place of the student's, on the
+same device, in float64.
 """
 
 from __future__ import annotations

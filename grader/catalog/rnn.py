@@ -2,9 +2,9 @@
 
 Every cell is built inside the probe from weight arrays (an ``nn.RNNCell``
 with tanh or relu, or an ``nn.GRUCell`` to make sure the student's loop only
-calls the cell). The oracles build ``nn.RNN`` / ``nn.GRU`` from the same
-arrays, so "matches torch" is checked against torch itself, gradients
-included.
+calls the cell). The oracles (``grader.oracles.rnn``) build ``nn.RNN`` /
+``nn.GRU`` from the same arrays, so "matches torch" is checked against torch
+itself, gradients included.
 """
 
 from __future__ import annotations

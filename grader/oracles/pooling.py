@@ -36,7 +36,10 @@ def torch_rejections(inputs, ctx):
     lengths = torch_lengths(inputs, ctx)
     if not inputs.get("valid"):
         return lengths
-    return {key: "returned a value" if isinstance(v, int) else f"raised {v} on a valid input" for key, v in lengths.items()}
+    return {
+        key: "returned a value" if isinstance(v, int) else f"raised {v} on a valid input"
+        for key, v in lengths.items()
+    }
 
 
 def _torch_pools():
