@@ -159,3 +159,44 @@ def test_the_search_finds_an_oracle_held_by_a_module():
 
     holder = {"checks": (Check("x", "f", 1, list, probe),)}
     assert any(id(v) in oracles for v in _reachable(holder))
+
+
+SCAN = """
+import sys
+
+import numpy as np
+
+PREFIXES = ("grader.oracles", "solutions.", "tests.plugins.toy_oracles", "tests.plugins.toy_solutions.")
+
+
+def _scan():
+    found = sorted(m for m in sys.modules if m.startswith(PREFIXES))
+    if found:
+        raise RuntimeError(f"found {found}")
+"""
+
+
+def test_a_submission_finds_no_oracle_or_reference_module(tmp_path):
+    """Black box, through the command line (a test process may hold oracles itself).
+
+    Student code looks for oracle and reference modules in its own process
+    while exercises with oracles are graded. (The reference's parent package,
+    ``solutions``, may be there: ``cache.key`` imports it through
+    ``find_spec``; it holds no answers.)
+    """
+    (tmp_path / "toy_b.py").write_text(SCAN + "\n\ndef double(x):\n    _scan()\n    return np.asarray(x) * 2.0\n")
+    (tmp_path / "diy_model.py").write_text(
+        SCAN + "\n\ndef diy_sigmoid(x):\n    _scan()\n    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))\n"
+    )
+    report = tmp_path / "report.json"
+    command = [sys.executable, "-m", "grader", "-p", "tests.plugins.toy", "run", "toy_b", "diy_model"]
+    command += ["--submission", str(tmp_path), "--json", str(report), "--device", "cpu"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    checks = {
+        (exercise["name"], check["name"]): check
+        for exercise in json.loads(report.read_text())["exercises"]
+        for check in exercise["checks"]
+    }
+    for key in (("toy_b", "double"), ("diy_model", "sigmoid_values")):
+        assert checks[key]["status"] == "passed", checks[key]["message"]
