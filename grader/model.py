@@ -163,12 +163,6 @@ class Exercise:
             (``"solutions.diy_model"``). It is imported only in the
             reference process and hidden from student code.
         checks: The checks, in the order they are reported.
-        oracles: Dotted module name of the exercise's oracle module
-            (``"grader.oracles.optim"``), whose functions the checks name
-            in ``Check.oracle``; empty when no check has an oracle. Like
-            the reference it is imported only in the reference process, so
-            it may import the plugin module but the plugin module must
-            never import it.
         framework: ``"numpy"`` or ``"torch"``: numpy exercises run on the
             CPU; torch exercises on the grading device.
         seed: Seed of the case factories.
@@ -179,6 +173,12 @@ class Exercise:
             student's processes, so that each does not pay for them: torch
             imports some lazily and slowly (see ``grader.probing.AUTOGRAD``
             and ``grader.probing.OPTIM``). Imports only: no computation.
+        oracles: Dotted module name of the exercise's oracle module
+            (``"grader.oracles.optim"``), whose functions the checks name
+            in ``Check.oracle``; empty when no check has an oracle. Like
+            the reference it is imported only in the reference process, so
+            it may import the plugin module but the plugin module must
+            never import it.
         plugin: Name of the plugin that declared the exercise (filled in by
             the grader).
     """
@@ -187,12 +187,12 @@ class Exercise:
     title: str
     reference: str
     checks: tuple[AnyCheck, ...]
-    oracles: str = ""
     framework: Framework = "torch"
     seed: int = 0
     time_limit: float = 60.0
     memory_limit_mb: int = 2048
     preload: tuple[str, ...] = ()
+    oracles: str = ""
     plugin: str = field(default="", compare=False)
 
     @property
@@ -292,8 +292,8 @@ def _validate_oracle(exercise: Exercise, check: Check, where: str) -> None:
     if callable(oracle):
         raise ExerciseDefinitionError(
             f"{where}: oracle must be the name of a function in the exercise's oracle module "
-            f"(Exercise.oracles), not the function itself: the plugin module is loaded where "
-            f"student code runs, so an oracle defined or imported there would be within its reach"
+            "(Exercise.oracles), not the function itself: the plugin module is loaded where "
+            "student code runs, so an oracle defined or imported there would be within its reach"
         )
     if not isinstance(oracle, str) or not oracle.isidentifier():
         raise ExerciseDefinitionError(f"{where}: oracle must be a function name such as 'torch_adam'")
