@@ -49,22 +49,28 @@ RELEASE_SCOPE = "hidden checks are graded by your instructor"
 
 
 def hidden_paths(exercises: Sequence[Exercise]) -> tuple[str, ...]:
-    """Folders student code must not see: each reference's folder and the repository history."""
+    """Folders student code must not see: references, oracle modules, repository history.
+
+    The sandbox's view of the file system is an allow-list; these are covered
+    even where they lie inside an allowed folder (the oracles inside the
+    ``grader`` package, a pack's references inside site-packages).
+    """
     before = set(sys.modules)
     hidden: set[str] = set()
     for exercise in exercises:
-        try:
-            spec = importlib.util.find_spec(exercise.reference)
-        except (ImportError, ValueError):
-            spec = None
-        if spec is None or not spec.origin:
-            continue
-        folder = Path(spec.origin).resolve().parent
-        hidden.add(str(folder))
-        for parent in folder.parents:
-            if (parent / ".git").is_dir():
-                hidden.add(str(parent / ".git"))
-                break
+        for name in (exercise.reference, exercise.oracles):
+            try:
+                spec = importlib.util.find_spec(name) if name else None
+            except (ImportError, ValueError):
+                spec = None
+            if spec is None or not spec.origin:
+                continue
+            folder = Path(spec.origin).resolve().parent
+            hidden.add(str(folder))
+            for parent in folder.parents:
+                if (parent / ".git").exists():
+                    hidden.add(str(parent / ".git"))
+                    break
     for name in set(sys.modules) - before:  # find_spec imported parent packages
         del sys.modules[name]
     return tuple(sorted(hidden))
@@ -389,11 +395,11 @@ def _grade_one(pm, exercise, cases, source, submission, device, plan, expectatio
         else scoring.score_source_check(check, source)
         for i, check in enumerate(exercise.checks)
     ]
-    checks = [_counted(result, spec, cases) for result, spec in zip(checks, exercise.checks)]
+    checks = scoring.apply_requirements(exercise, checks)
     return ExerciseResult(
         name=exercise.name,
         title=exercise.title,
-        checks=tuple(scoring.finish_static_checks(exercise, checks)),
+        checks=tuple(_counted(result, spec, cases) for result, spec in zip(checks, exercise.checks)),
         seconds=time.monotonic() - started,
         output=output,
     )

@@ -98,7 +98,7 @@ BROKEN = [
         POP_ORDER.replace("right = stack.pop()", "RIGHT").replace("left = stack.pop()", "right = stack.pop()").replace(
             "RIGHT", "left = stack.pop()"
         ),
-        {"shift_reduce_values", "transitions_to_tree"},
+        {"shift_reduce_values", "transitions_to_tree", "inputs_unchanged"},
         "shift_reduce",
         id="pops-left-before-right",
     ),
@@ -128,7 +128,7 @@ BROKEN = [
     pytest.param(
         TRACKER_AND_STEP,
         TRACKER_AFTER_STEP,
-        {"shift_reduce_tracked"},
+        {"shift_reduce_tracked", "inputs_unchanged"},
         "shift_reduce_tracked",
         id="tracker-called-after-the-transition",
     ),
@@ -163,7 +163,7 @@ BROKEN = [
     pytest.param(
         "pairs[:k], pairs[k:]",
         "pairs[k:], pairs[:k]",
-        {"batched_values"},
+        {"batched_values", "batched_calls", "inputs_unchanged"},
         "batched_shift_reduce",
         id="batched-left-and-right-swapped",
     ),
@@ -173,6 +173,30 @@ BROKEN = [
         {"batched_calls"},
         "result['at most one reduce call per step']: expected True, got False",
         id="batched-reduce-once-per-sentence",
+    ),
+    pytest.param(
+        "    if trees != 1:",
+        "    if trees != 1 or len(tokens) < 2:",
+        {"tree_to_transitions", "tree_invalid"},
+        "raised ValueError on a valid input",
+        id="tree-rejects-a-single-word",
+    ),
+    pytest.param(
+        END_CHECK,
+        END_CHECK.replace("or queue:", "or not queue:"),
+        # transitions_to_tree runs the machine; inputs_unchanged requires shift_reduce_values
+        # (and its own call raises too).
+        {"shift_reduce_values", "shift_reduce_invalid", "transitions_to_tree", "inputs_unchanged"},
+        "raised ValueError on a valid input",
+        id="machine-rejects-every-sequence",
+    ),
+    pytest.param(
+        "stacks[i].append(free + j)",
+        "stacks[i].append(free)",
+        # The calls are still batched, but batched_calls requires batched_values.
+        {"batched_values", "batched_calls", "inputs_unchanged"},
+        "not yet counted: needs 'batched_values' to pass first",
+        id="batched-pushes-the-same-row",
     ),
 ]
 
