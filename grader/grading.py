@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 import pluggy
 
-from grader import cache, sandbox, scoring, supervisor
+from grader import cache, sandbox, scoring, supervisor, view
 from grader.device import resolve
 from grader.errors import PluginError
 from grader.model import Case, Check, Context, Exercise
@@ -125,7 +125,7 @@ def grade(
         resolved = resolve(device)
         store = cache.folder()
         plan = sandbox.Plan(hide=hidden_paths(exercises) + _existing(store))
-        protections = sandbox.detect(plan)
+        protections = sandbox.detect(_plan_for(exercises, plan))
         if not protections["read-only file system"]:
             store = None  # student code could write to the cache: do not trust it
         expected = _Expected(references, store, graded, cases, resolved)
@@ -153,6 +153,23 @@ def grade(
         if zygote is not None:
             zygote.close()
     return Report(session=session, exercises=tuple(results), seconds=time.monotonic() - started)
+
+
+def _plan_for(exercises: Sequence[Exercise], plan: sandbox.Plan) -> sandbox.Plan:
+    """``plan`` for a sandbox that runs ``exercises``' probes.
+
+    The view holds the grader and the packages of the plugin modules whose
+    probes run there; numpy exercises also hide the torch distribution, so
+    that their students cannot call torch.
+    """
+    modules = ["grader"]
+    for exercise in exercises:
+        modules.append(exercise.plugin)
+        modules += [getattr(c.probe, "__module__", None) or "" for c in exercise.checks if isinstance(c, Check)]
+    hide = plan.hide
+    if exercises and all(e.framework == "numpy" for e in exercises):
+        hide += view.torch_paths()
+    return replace(plan, view=view.view_paths(modules), hide=hide)
 
 
 def _existing(store: Path | None) -> tuple[str, ...]:
@@ -216,7 +233,7 @@ def _grade_one(pm, exercise, cases, source, submission, device, plan, expectatio
     # An address-space cap breaks CUDA, which maps huge virtual ranges.
     memory = 0 if ctx.device == "cuda" else exercise.memory_limit_mb
     outcomes, output = supervisor.run_exercise(
-        exercise, cases, str(path), ctx, replace(plan, memory_limit_mb=memory), zygote
+        exercise, cases, str(path), ctx, replace(_plan_for([exercise], plan), memory_limit_mb=memory), zygote
     )
     expected = {}
     if any(outcome.kind == "value" for outcome in outcomes.values()):
