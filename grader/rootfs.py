@@ -219,8 +219,8 @@ def build(libc, view, hide, tmp_size_mb: int) -> str:
         set_attributes(libc, root, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
         set_attributes(libc, root + "/tmp", 0, MOUNT_ATTR_RDONLY, recursive=False)
         for real in binds:
-            if within(real, "/dev") and not os.path.isdir(real):
-                set_attributes(libc, root + real, 0, MOUNT_ATTR_NODEV, recursive=False)
+            if within(real, "/dev"):  # the view's device nodes may be opened
+                set_attributes(libc, root + real, 0, MOUNT_ATTR_NODEV)
     except OSError:
         libc.umount2(root.encode(), MNT_DETACH)
         raise

@@ -122,4 +122,5 @@ def torch_paths() -> tuple[str, ...]:
     spec = importlib.util.find_spec("torch") if "torch" not in sys.modules else sys.modules["torch"].__spec__
     if spec is not None and spec.submodule_search_locations:
         paths += list(spec.submodule_search_locations)
-    return tuple(sorted({os.path.realpath(p) for p in paths if os.path.isdir(p)}))
+    # Both spellings: modules loaded from there carry the unresolved one.
+    return tuple(sorted({q for p in paths if os.path.isdir(p) for q in (os.path.abspath(p), os.path.realpath(p))}))

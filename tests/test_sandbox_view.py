@@ -382,6 +382,32 @@ def test_allow_list_view(tmp_path, host_socket):
         assert select.select([server], [], [], 0)[0] == [], "a connection reached a host socket"
 
 
+def attempt_under_tmp(module, secret):
+    breaches = []
+    if "VISIBLE" not in open(module).read():
+        breaches.append("the bound module is not readable")
+    breaches.append(_raises(lambda: open(secret).read()))
+    breaches.append(_raises(lambda: open(module, "a")))
+    breaches.append(_raises(lambda: open(os.path.join(os.path.dirname(module), "new.py"), "w")))
+    with open("/tmp/grader-view-scratch-file", "w") as f:
+        f.write("the private /tmp stays writable")
+    return "; ".join(b for b in breaches if b) or None
+
+
+def test_a_view_path_under_tmp_stays_visible(tmp_path):
+    """A virtual environment under /tmp: bound inside the private /tmp, read-only, and alone."""
+    if not ACTIVE["allow-list file system view"]:
+        pytest.skip("no view here")
+    package = tmp_path / "venv/pkg"
+    package.mkdir(parents=True)
+    (package / "mod.py").write_text("VISIBLE = True\n")
+    (tmp_path / "secret.txt").write_text("not for students\n")
+    plan = replace(PLAN, view=PLAN.view + (str(package),))
+    assert in_sandbox(attempt_under_tmp, str(package / "mod.py"), str(tmp_path / "secret.txt"), plan=plan) is None
+    assert sorted(p.name for p in package.iterdir()) == ["mod.py"]
+    assert not Path("/tmp/grader-view-scratch-file").exists()
+
+
 def _host_keys(kind: str) -> set[int]:
     with open(f"/proc/sysvipc/{kind}") as f:
         return {int(line.split()[0]) for line in f.readlines()[1:]}
