@@ -248,7 +248,7 @@ def confine_student(plan: Plan, active: dict, pid_namespace: bool) -> dict:
             libc.umount2(_pending_root.encode(), rootfs.MNT_DETACH)
             os.chdir("/")
             _deny_list(libc, plan, active)
-    elif libc is not None and pid_namespace and active["read-only file system"]:
+    if libc is not None and pid_namespace and active["read-only file system"] and not active["allow-list file system view"]:
         try:
             rootfs.mount(libc, "proc", "/proc", "proc", rootfs.MS_NOSUID | rootfs.MS_NODEV | rootfs.MS_NOEXEC | rootfs.MS_RDONLY)
         except OSError:

@@ -181,11 +181,11 @@ def attempt_read_only(targets):
     return "; ".join(breaches) or None
 
 
-def attempt_references_hidden(paths):
+def attempt_references_hidden(paths, modules=("solutions.diy_model", "tests.plugins.toy_solutions.toy_a", "to" + "rch")):
     import importlib
 
     breaches = [_raises(lambda p=p: open(p).read(50)) for p in paths]
-    for name in ("solutions.diy_model", "tests.plugins.toy_solutions.toy_a", "to" + "rch"):
+    for name in modules:
         breaches.append(_raises(lambda n=name: importlib.import_module(n).__file__))
     return "; ".join(b for b in breaches if b) or None
 
@@ -474,3 +474,21 @@ def test_the_view_costs_milliseconds():
     for _ in range(5):
         assert in_sandbox(lambda: None) is None
     assert (time.perf_counter() - started) / 5 < 0.5
+
+
+@pytest.mark.parametrize("broken", ["no folder to build on", "pivot_root fails"])
+def test_a_view_that_cannot_be_set_up_falls_back_to_the_deny_list(monkeypatch, broken):
+    """The report then says so, and the deny-list's protections still hold."""
+    if not ACTIVE["allow-list file system view"]:
+        pytest.skip("no view here")
+    if broken == "no folder to build on":
+        monkeypatch.setattr(sandbox.rootfs, "BASES", ())
+    else:
+        monkeypatch.setattr(sandbox.rootfs, "SYS_PIVOT_ROOT", {})
+    active = sandbox.detect(PLAN)
+    assert not active["allow-list file system view"]
+    assert active["read-only file system"] and active["references hidden"] and active["processes confined"]
+    paths = [str(ROOT / "solutions/diy_model.py")]
+    # (The deny-list leaves hidden packages as empty namespace packages: only real modules fail.)
+    assert in_sandbox(attempt_references_hidden, paths, ["solutions.diy_model"]) is None
+    assert in_sandbox(attempt_processes_confined, HOST_PID) is None
