@@ -1,8 +1,8 @@
 """A disk cache of expected values, so repeated gradings skip the references.
 
 An entry is keyed by everything expected values depend on: the exercise's
-name and seed, the source of the plugin module(s) and of the reference
-module, the grader's own source, the torch and numpy versions and the
+name and seed, the source of the plugin module(s), of the reference module
+and of the oracle module, the grader's own source, the torch and numpy versions and the
 device. Entries are plain data (see ``grader.plain``), decoded strictly.
 
 The cache is used only when the sandbox makes the file system read-only for
@@ -14,6 +14,7 @@ moves it (default: ``$XDG_CACHE_HOME/torch-exercise-grader``).
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import importlib.util
 import os
 import sys
@@ -44,25 +45,29 @@ def _grader_digest() -> str:
 
 def key(exercise: Exercise, device: str) -> str | None:
     """The cache key of an exercise's expected values, or ``None`` if unknown."""
-    import numpy
-    import torch
-
     files = set()
     for check in exercise.checks:
         if isinstance(check, Check):
             for fn in (check.probe, check.oracle, check.cases):
                 module = sys.modules.get(getattr(fn, "__module__", None) or "")
-                if fn is not None and getattr(module, "__file__", None):
+                if callable(fn) and getattr(module, "__file__", None):
                     files.add(module.__file__)
+    for name in (exercise.reference, getattr(exercise, "oracles", "")):
+        if not name:
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            return None
+        if spec is None or not spec.origin:
+            return None
+        files.add(spec.origin)
     try:
-        spec = importlib.util.find_spec(exercise.reference)
-    except (ImportError, ValueError):
+        versions = [importlib.metadata.version(name) for name in ("torch", "numpy")]
+    except importlib.metadata.PackageNotFoundError:
         return None
-    if spec is None or not spec.origin:
-        return None
-    files.add(spec.origin)
     digest = hashlib.sha256()
-    header = [exercise.name, str(exercise.seed), device, torch.__version__, numpy.__version__, _grader_digest()]
+    header = [exercise.name, str(exercise.seed), device, *versions, _grader_digest()]
     digest.update("\0".join(header).encode())
     for path in sorted(files):
         try:

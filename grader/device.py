@@ -22,11 +22,28 @@ def resolve(request: str) -> str:
     """
     if request == "cpu":
         return "cpu"
+    cuda, mps = available()
+    return choose(request, cuda, mps)
+
+
+def available() -> tuple[bool, bool]:
+    """Whether CUDA and MPS are usable here (imports torch, initialises neither)."""
     os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
     import torch
 
     cuda = torch.cuda.is_available()
     mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    return cuda, mps
+
+
+def choose(request: str, cuda: bool, mps: bool) -> str:
+    """The device for ``request`` given what is available.
+
+    Raises:
+        DeviceError: when an explicitly requested device is not available.
+    """
+    if request == "cpu":
+        return "cpu"
     if request == "cuda" and not cuda:
         raise DeviceError("--device cuda: CUDA is not available on this machine (try --device auto)")
     if request == "mps" and not mps:

@@ -1,58 +1,49 @@
 """One grading run: cases, references, sandboxed student runs, scores.
 
-The order matters for speed and safety. Cases are generated first, with
-numpy only; the reference process is forked before this process imports
-torch, so both import it at the same time on different cores; every
-exercise then runs in a child forked from this process, which never does
-torch work itself (forking after torch has run parallel work deadlocks).
+The processes, and what each may hold:
+
+* this process (the grader) makes the cases, reads the submission, receives
+  expected values and scores; it never imports torch and never runs student
+  code;
+* the reference process, forked from this one before anything else, imports
+  torch, the reference modules and the oracle modules, and computes expected
+  values; it never runs student code;
+* one zygote per framework (``torch``, ``numpy``), a freshly *executed*
+  interpreter with a clean environment (see ``grader.zygote``): it holds only
+  the plugins' probes and case factories, the cases and the submission, and
+  forks the sandbox that runs each exercise's student code. Nothing from this
+  process's memory (expected values, reference text read for the cache key,
+  oracles) can reach a student process.
+
+Each case's value is compared as soon as it arrives and then dropped, so the
+grader holds one case's worth of student data at a time.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import importlib.util
+import queue
 import sys
+import threading
 import time
+import types
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-import numpy as np
 import pluggy
 
 from grader import cache, sandbox, scoring, supervisor, view
-from grader.device import resolve
+from grader.cases import course_secret, hidden_key, make_cases, preload  # noqa: F401  (make_cases, preload: public here)
+from grader.device import choose, resolve
 from grader.errors import PluginError
-from grader.model import Case, Check, Context, Exercise
+from grader.model import Check, Context, Exercise
 from grader.reference import ReferenceProcess, expected_values
 from grader.results import ExerciseResult, Report, Session
-from grader.zygote import Zygote
+from grader.zygote import Zygote, ZygoteError, import_path
 
 MAX_SOURCE_BYTES = 1 << 20
-
-
-def make_cases(exercise: Exercise) -> dict[str, list[Case]]:
-    """Run every check's seeded case factory.
-
-    Raises:
-        PluginError: when a factory fails or returns something malformed.
-    """
-    cases: dict[str, list[Case]] = {}
-    for check in exercise.checks:
-        if not isinstance(check, Check):
-            continue
-        digest = int.from_bytes(hashlib.sha256(check.name.encode()).digest()[:4], "big")
-        rng = np.random.default_rng([exercise.seed, digest])
-        where = f"plugin {exercise.plugin!r}, exercise {exercise.name!r}, check {check.name!r}"
-        try:
-            made = list(check.cases(rng))
-        except Exception as exc:
-            raise PluginError(f"{where}: the case factory failed: {type(exc).__name__}: {exc}") from None
-        if not made or not all(isinstance(c, Case) and isinstance(c.inputs, dict) for c in made):
-            raise PluginError(f"{where}: the case factory must return a non-empty list of grader.Case")
-        cases[check.name] = made
-    return cases
 
 
 def hidden_paths(exercises: Sequence[Exercise]) -> tuple[str, ...]:
@@ -90,69 +81,188 @@ def read_source(path: Path) -> str | None:
     return data.decode("utf-8", "replace")
 
 
-def preload(exercises: Sequence[Exercise]) -> None:
-    """Import the exercises' slow lazy modules once, before forking (imports only)."""
-    for name in dict.fromkeys(m for e in exercises for m in e.preload):
-        try:
-            importlib.import_module(name)
-        except Exception:  # an optimisation only: the student's process will try again
-            pass
-
-
 def grade(
     pm: pluggy.PluginManager,
     exercises: Sequence[Exercise],
     submission: Path,
     device: str = "auto",
+    time_limit: float | None = None,
 ) -> Report:
     """Grade ``submission`` on ``exercises`` and return the report.
 
     Calls the ``grader_report_start`` and ``grader_report_exercise`` hooks
     as it goes. Every student process is gone when this returns.
 
+    Args:
+        time_limit: Seconds the whole submission may take in student
+            processes (``None``: only each exercise's own limit).
+
     Raises:
         grader.device.DeviceError: when the requested device is missing.
-        PluginError: when an exercise plugin's case factory is broken.
+        PluginError: when an exercise plugin is broken, or cannot be loaded
+            into a student process without its answers.
     """
-    started = time.monotonic()
-    sandbox.shield_memory()
-    cases = {e.name: make_cases(e) for e in exercises}
     sources = {e.name: read_source(submission / f"{e.name}.py") for e in exercises}
-    graded = [e for e in exercises if sources[e.name] is not None]
-    references = ReferenceProcess(graded, cases)
-    zygote = None
-    try:
-        resolved = resolve(device)
-        store = cache.folder()
-        plan = sandbox.Plan(hide=hidden_paths(exercises) + _existing(store))
-        protections = sandbox.detect(_plan_for(exercises, plan))
-        if not protections["read-only file system"]:
-            store = None  # student code could write to the cache: do not trust it
-        expected = _Expected(references, store, graded, cases, resolved)
-        preload([e for e in graded if e.framework == "torch"])  # numpy students never touch torch
-        # Fork the zygote before any expected value enters this process.
-        zygote = Zygote(graded, cases, sources)
-        if resolved == "cuda" and any(e.framework == "torch" for e in exercises):
-            # The address-space cap breaks CUDA: only a memory cgroup caps torch exercises there.
-            protections["memory cap"] = protections["process count capped"]
+    needed = [e.name for e in exercises if sources[e.name] is not None]
+    with Grader(pm, exercises, device, time_limit=time_limit, compute=needed, exclude=(submission,)) as grader:
+        return grader.grade(submission, sources=sources)
+
+
+class Grader:
+    """A warm grader: grades many submissions with one set of processes.
+
+    Cases and expected values are computed once per exercise, and the
+    zygotes are started once; each :meth:`grade` then costs only the student
+    processes. :meth:`grade` may be called from several threads at once:
+    each call takes a *lane* (its own pair of zygotes) from a pool, so
+    ``jobs`` submissions are graded side by side.
+
+    Args:
+        compute: Exercises whose expected values to compute (default: all).
+        jobs: How many lanes to keep (concurrent :meth:`grade` calls).
+        exclude: Folders left off the zygotes' import path (submissions).
+        secret: The course secret that draws hidden cases (default:
+            ``GRADER_SECRET``; empty: public cases only).
+    """
+
+    def __init__(
+        self,
+        pm: pluggy.PluginManager,
+        exercises: Sequence[Exercise],
+        device: str = "auto",
+        *,
+        time_limit: float | None = None,
+        compute: Sequence[str] | None = None,
+        jobs: int = 1,
+        exclude: Sequence[Path] = (),
+        secret: str | None = None,
+    ) -> None:
+        self.pm = pm
+        self.exercises = list(exercises)
+        self.time_limit = time_limit
+        sandbox.shield_memory()
+        secret = course_secret() if secret is None else secret
+        self._hidden = {e.name: hidden_key(secret, e.name) for e in self.exercises}
+        self.cases = {e.name: make_cases(e, self._hidden[e.name]) for e in self.exercises}
+        wanted = set(compute if compute is not None else (e.name for e in self.exercises))
+        computed = [e for e in self.exercises if e.name in wanted]
+        self._references = ReferenceProcess(computed, self.cases)  # forked first: it imports torch meanwhile
+        self._exclude = tuple(exclude)
+        self._lanes: queue.SimpleQueue = queue.SimpleQueue()
+        self._all: list[dict[str, Zygote]] = []
+        try:
+            self._plugins = {
+                flavour: {e.name: (e.plugin, _module_name(pm, e)) for e in self.exercises if e.framework == flavour}
+                for flavour in ("numpy", "torch")
+            }
+            for _ in range(max(1, jobs)):
+                self._lanes.put(self._lane())
+            store = cache.folder()
+            self.plan = sandbox.Plan(hide=hidden_paths(self.exercises) + _existing(store))
+            self.protections = sandbox.detect(_plan_for(self.exercises, self.plan))
+            if not self.protections["read-only file system"]:
+                store = None  # student code could write to the cache: do not trust it
+            self.device = _device(device, self._all[0].get("torch"))
+            self._expected = _Expected(self._references, store, computed, self.cases, self.device)
+            if self.device == "cuda" and any(e.framework == "torch" for e in self.exercises):
+                # The address-space cap breaks CUDA: only a memory cgroup caps torch exercises there.
+                self.protections["memory cap"] = self.protections["process count capped"]
+        except BaseException:
+            self.close()
+            raise
+
+    def _lane(self) -> dict[str, Zygote]:
+        path = import_path(self._exclude)
+        label = " ".join(str(folder) for folder in self._exclude) or "grader"
+        lane = {
+            flavour: Zygote(flavour, plugins, path, label=label, hidden=self._hidden)
+            for flavour, plugins in self._plugins.items()
+            if plugins
+        }
+        self._all.append(lane)
+        return lane
+
+    def __enter__(self) -> "Grader":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop every process this grader started."""
+        self._references.close()
+        for lane in self._all:
+            for zygote in lane.values():
+                zygote.close()
+        self._all.clear()
+
+    def grade(
+        self,
+        submission: Path,
+        *,
+        sources: dict | None = None,
+        only: Sequence[str] | None = None,
+        report: bool = True,
+    ) -> Report:
+        """Grade one submission folder. Thread-safe.
+
+        Args:
+            sources: Exercise name -> source text (``None``: missing), when
+                already read (e.g. shipped to a cluster worker); otherwise
+                the files are read here.
+            only: Grade just these exercises (default: all of this grader's).
+            report: Call the ``grader_report_*`` hooks as grading goes.
+        """
+        chosen = [e for e in self.exercises if only is None or e.name in only]
+        started = time.monotonic()
+        deadline = started + self.time_limit if self.time_limit else None
+        if sources is None:
+            sources = {e.name: read_source(submission / f"{e.name}.py") for e in chosen}
         session = Session(
-            exercises=tuple(e.name for e in exercises),
+            exercises=tuple(e.name for e in chosen),
             submission=str(submission),
-            device=resolved,
-            protections=protections,
-            note=sandbox.note(protections),
+            device=self.device,
+            protections=dict(self.protections),
+            note=sandbox.note(self.protections),
         )
-        pm.hook.grader_report_start(session=session)
+        if report:
+            self.pm.hook.grader_report_start(session=session)
+        lane = self._lanes.get()
         results = []
-        for exercise in exercises:
-            result = _grade_one(pm, exercise, cases[exercise.name], sources[exercise.name], submission, resolved, plan, expected, zygote)
-            pm.hook.grader_report_exercise(result=result)
-            results.append(result)
-    finally:
-        references.close()
-        if zygote is not None:
-            zygote.close()
-    return Report(session=session, exercises=tuple(results), seconds=time.monotonic() - started)
+        try:
+            for exercise in chosen:
+                result = _grade_one(
+                    self.pm, exercise, self.cases[exercise.name], sources[exercise.name], submission, self.device,
+                    self.plan, self._expected, lane.get(exercise.framework), deadline,
+                )
+                if report:
+                    self.pm.hook.grader_report_exercise(result=result)
+                results.append(result)
+        finally:
+            self._lanes.put(lane)
+        return Report(session=session, exercises=tuple(results), seconds=time.monotonic() - started)
+
+
+def _module_name(pm: pluggy.PluginManager, exercise: Exercise) -> str:
+    """The module that declared ``exercise``: the zygote imports it (and nothing of the grader's)."""
+    plugin = pm.get_plugin(exercise.plugin)
+    if not isinstance(plugin, types.ModuleType):
+        raise PluginError(
+            f"plugin {exercise.plugin!r} declares exercises but is not a module; "
+            "student processes can only load exercise plugins that are modules"
+        )
+    return plugin.__name__
+
+
+def _device(request: str, zygote: Zygote | None) -> str:
+    """Resolve ``--device`` with what the torch zygote sees (this process never imports torch)."""
+    if zygote is None:  # numpy exercises only: they run on the CPU whatever is asked
+        return "cpu" if request in ("auto", "cpu") else resolve(request)
+    try:
+        found = zygote.device()
+    except ZygoteError as exc:
+        raise PluginError(f"student processes cannot be prepared: {exc}") from None
+    return choose(request, found["cuda"], found["mps"])
 
 
 def _plan_for(exercises: Sequence[Exercise], plan: sandbox.Plan) -> sandbox.Plan:
@@ -185,11 +295,13 @@ def _existing(store: Path | None) -> tuple[str, ...]:
 class _Expected:
     """Expected values: from the cache when valid, else from the reference process.
 
-    Cache entries are only located here; they are read in :meth:`get`, after
-    the zygote has been forked, like everything else that holds answers.
+    Student processes descend from the zygotes, never from this process, so
+    holding expected values here exposes nothing to them.
     """
 
     def __init__(self, references: ReferenceProcess, store: Path | None, graded, cases: dict, device: str) -> None:
+        self.lock = threading.Lock()  # lanes grade in threads; the reference process answers in order
+        self.values: dict[str, dict] = {}
         self.references = references
         self.store = store
         self.device = device
@@ -205,6 +317,13 @@ class _Expected:
         references.start(device, [e.name for e in graded if e.name not in self.cached])
 
     def get(self, name: str, deadline: float) -> dict:
+        """Expected values of exercise ``name``, computed (or loaded) once."""
+        with self.lock:
+            if name not in self.values:
+                self.values[name] = self._get(name, deadline)
+            return self.values[name]
+
+    def _get(self, name: str, deadline: float) -> dict:
         frame = None
         if name in self.cached:
             frame = cache.load(self.store, self.keys[name])
@@ -224,7 +343,7 @@ class _Expected:
         return expected_values(frame)
 
 
-def _grade_one(pm, exercise, cases, source, submission, device, plan, expectations, zygote) -> ExerciseResult:
+def _grade_one(pm, exercise, cases, source, submission, device, plan, expectations, zygote, deadline) -> ExerciseResult:
     started = time.monotonic()
     path = submission / f"{exercise.name}.py"
     if source is None:
@@ -232,22 +351,37 @@ def _grade_one(pm, exercise, cases, source, submission, device, plan, expectatio
     ctx = Context(device="cpu" if exercise.framework == "numpy" else device, role="student")
     # An address-space cap breaks CUDA, which maps huge virtual ranges.
     memory = 0 if ctx.device == "cuda" else exercise.memory_limit_mb
-    outcomes, output = supervisor.run_exercise(
-        exercise, cases, str(path), ctx, replace(_plan_for([exercise], plan), memory_limit_mb=memory), zygote
-    )
-    expected = {}
-    if any(outcome.kind == "value" for outcome in outcomes.values()):
-        expected = expectations.get(exercise.name, time.monotonic() + max(120.0, 2 * exercise.time_limit))
+    expected: dict = {}
 
-    def compare(check, case, want, got):
+    def judge(key: tuple[int, int], got) -> object:
+        """Compare one case's value as it arrives (the value is dropped afterwards)."""
+        if not expected:
+            expected.update(expectations.get(exercise.name, time.monotonic() + max(120.0, 2 * exercise.time_limit)))
+        check = exercise.checks[key[0]]
+        ref = ("error", expected["error"]) if "error" in expected else expected.get(key)
+        if ref is None or ref[0] == "error":
+            return None  # scoring reports the reference's failure
         try:
-            verdict = pm.hook.grader_compare(check=check, case=case, expected=want, got=got)
+            verdict = pm.hook.grader_compare(check=check, case=cases[check.name][key[1]], expected=ref[1], got=got)
         except Exception as exc:
             return f"the comparator failed ({type(exc).__name__}: {exc}); tell your instructor"
         return f"no comparator is named {check.compare!r}" if verdict is None else verdict
 
+    try:
+        outcomes, output = supervisor.run_exercise(
+            exercise, cases, str(path), source, ctx, replace(_plan_for([exercise], plan), memory_limit_mb=memory), zygote,
+            deadline=deadline, judge=judge,
+        )
+    except ZygoteError as exc:
+        raise PluginError(f"exercise {exercise.name!r}: student processes cannot be prepared: {exc}") from None
+    if any(case.hidden for listed in cases.values() for case in listed):
+        outcomes = {
+            key: _masked(outcome) if cases[exercise.checks[key[0]].name][key[1]].hidden else outcome
+            for key, outcome in outcomes.items()
+        }
+        output = HIDDEN_OUTPUT if output else ""
     checks = [
-        scoring.score_check(exercise, i, cases[check.name], expected, outcomes, compare)
+        scoring.score_check(exercise, i, cases[check.name], expected, outcomes, _verdict)
         if isinstance(check, Check)
         else scoring.score_source_check(check, source)
         for i, check in enumerate(exercise.checks)
@@ -259,3 +393,31 @@ def _grade_one(pm, exercise, cases, source, submission, device, plan, expectatio
         seconds=time.monotonic() - started,
         output=output,
     )
+
+
+HIDDEN = "details of hidden cases are not shown"
+HIDDEN_OUTPUT = f"(what your code printed is not shown: this exercise ran hidden cases, and {HIDDEN})"
+
+
+def _masked(outcome: supervisor.Outcome) -> supervisor.Outcome:
+    """An outcome of a hidden case, with nothing the submission chose left in it.
+
+    A submission could otherwise smuggle a hidden input out through its
+    return value, its exception's type or text, its exit status or what it
+    prints, and hard-code the answer next time.
+    """
+    if outcome.kind == "value":
+        return replace(outcome, value=outcome.value if outcome.value in (True, None) else f"wrong result ({HIDDEN})")
+    if outcome.kind == "raised":
+        kind = outcome.error.get("type") if isinstance(outcome.error, dict) else ""
+        if kind == scoring.NOT_ATTEMPTED:  # one bit, and the stub's normal state
+            return replace(outcome, error={"type": kind, "message": "", "trace": [], "stage": outcome.error.get("stage")})
+        return replace(outcome, error={"type": "an exception", "message": f"({HIDDEN})", "trace": []})
+    if outcome.kind == "crashed":
+        return replace(outcome, message=f"the process stopped ({HIDDEN})")
+    return outcome  # timeouts: the grader's own words
+
+
+def _verdict(check, case, want, got):
+    """Values were compared on arrival: an outcome's value is already the verdict."""
+    return got

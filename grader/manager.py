@@ -29,8 +29,12 @@ BUILTIN_PLUGINS = (
     "grader.commands.list",
     "grader.commands.run",
     "grader.commands.stubs",
+    "grader.commands.gradescope",
     "grader.reporters.terminal",
     "grader.reporters.jsonfile",
+    "grader.reporters.junit",
+    "grader.reporters.gradescope",
+    "grader.reporters.github",
 )
 
 

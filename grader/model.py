@@ -33,10 +33,14 @@ class Case:
         inputs: Plain data only (``numpy.ndarray``, numbers, strings, lists,
             tuples, dicts): it is sent to the reference process and to the
             sandboxed student process.
+        hidden: Whether the case is hidden (drawn with the course secret,
+            graded only by the instructor): feedback on it never shows the
+            submission's output, return value or exception text.
     """
 
     label: str
     inputs: Mapping[str, Any]
+    hidden: bool = False
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ def _child(exercises: Sequence[Exercise], cases: dict, device_fd: int, out_fd: i
     os.dup2(devnull, 1)
     import torch  # noqa: F401  (import before reading the device: overlaps with the parent)
 
-    from grader.grading import preload
+    from grader.cases import preload
 
     with os.fdopen(device_fd) as f:
         device = f.readline().strip()

@@ -22,6 +22,10 @@ class CheckResult:
         attempted: ``False`` when the student's code raised
             ``NotImplementedError`` or the file is missing.
         description: What the check proves.
+        hidden: ``True`` for a check whose outcome students should not see
+            before grades are published; reporters that show results to
+            students honour it (the Gradescope report gives it the hidden
+            visibility, the GitHub Actions outputs withhold its message).
     """
 
     name: str
@@ -32,6 +36,7 @@ class CheckResult:
     message: str = ""
     attempted: bool = True
     description: str = ""
+    hidden: bool = False
 
 
 @dataclass(frozen=True)

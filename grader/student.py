@@ -1,8 +1,9 @@
 """What runs inside the sandboxed student process.
 
-The process descends from the zygote (see ``grader.zygote``), forked after
-the cases were generated, so it has the exercise's probes, inputs and the
-submission's source text in memory and needs no file at all. It imports the
+The process descends from a zygote (see ``grader.zygote``), a fresh
+interpreter that holds the exercise's probes, its inputs and the
+submission's source text, and nothing of the grader's: no reference, no
+oracle, no expected value. It needs no file at all. It imports the
 submission, runs the probes in order and writes one frame per case. Nothing
 it sends is trusted: the grader validates and compares every value itself.
 """
@@ -18,7 +19,28 @@ from typing import Any, Sequence
 
 from grader.channel import write_frame
 from grader.model import Context, Exercise
-from grader.plain import to_plain
+from grader.plain import PlainDataError, to_plain
+
+
+TORCH_PACKAGES = frozenset({"torch", "torchgen", "functorch", "torchvision", "torchaudio", "triton"})
+
+
+class NoTorch:
+    """Import finder of numpy exercises: explains why torch cannot be imported.
+
+    Only the message: what enforces it is that a numpy exercise's zygote never
+    imports torch and that its sandbox hides torch's files (a submission that
+    removes this finder still finds nothing to import).
+    """
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.partition(".")[0] in TORCH_PACKAGES:
+            raise ModuleNotFoundError(
+                f"No module named {name!r}: torch is not available in a numpy exercise; write it with numpy",
+                name=name,
+            )
+        return None
 
 
 def load_module(name: str, source: str, filename: str) -> types.ModuleType:
@@ -60,6 +82,8 @@ def run(
     fd: int,
 ) -> None:
     """Import the submission and run ``items`` (check index, case index)."""
+    if exercise.framework == "numpy":
+        sys.meta_path.insert(0, NoTorch())
     try:
         module = load_module(exercise.name, source, filename)
     except BaseException as exc:
@@ -71,10 +95,15 @@ def run(
         case = cases[check.name][case_index]
         frame: dict[str, Any] = {"kind": "case", "check": check_index, "case": case_index}
         try:
-            frame["value"] = to_plain(check.probe(module, case.inputs, ctx))
+            value = to_plain(check.probe(module, case.inputs, ctx))
         except BaseException as exc:
             frame["error"] = describe_error(exc, filename)
-        write_frame(fd, frame)
+            write_frame(fd, frame)
+            continue
+        try:
+            write_frame(fd, dict(frame, value=value))
+        except (PlainDataError, RecursionError, ValueError, TypeError) as exc:  # e.g. an object-dtype array
+            write_frame(fd, dict(frame, unreadable=str(exc)[:300]))
     write_frame(fd, {"kind": "done"})
 
 

@@ -16,7 +16,7 @@ import signal
 import tempfile
 import time
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Callable
 
 from grader import cgroups, sandbox
 from grader.channel import Closed, FrameReader, Timeout
@@ -34,7 +34,9 @@ class Outcome:
 
     Attributes:
         kind: ``"value"``, ``"raised"``, ``"timeout"`` or ``"crashed"``.
-        value: The plain value returned (``kind == "value"``).
+        value: For ``"value"``: the plain value returned or, when the
+            caller passed a ``judge``, the verdict on it (the value itself is
+            dropped as soon as it has been judged).
         error: For ``"raised"``: ``{"type", "message", "trace"}``.
         message: For ``"timeout"`` and ``"crashed"``: what happened.
     """
@@ -57,14 +59,23 @@ def run_exercise(
     exercise: Exercise,
     cases: dict,
     filename: str,
+    source: str,
     ctx: Context,
     plan: sandbox.Plan,
     zygote: Zygote,
+    *,
+    deadline: float | None = None,
+    judge: Callable[[tuple[int, int], Any], Any] | None = None,
 ) -> tuple[dict, str]:
     """Run every case of ``exercise``'s behavioural checks on the submission.
 
-    The submission's source is already in the zygote's memory; ``filename``
-    names it in tracebacks.
+    ``source`` is the submission's text; ``filename`` names it in tracebacks.
+
+    Args:
+        deadline: ``time.monotonic()`` value past which no student code of
+            this submission may run (``--time-limit``).
+        judge: ``judge((check, case), value) -> verdict``, called as each
+            value arrives; the outcome keeps the verdict, not the value.
 
     Returns:
         ``(outcomes, output)``: an :class:`Outcome` per ``(check index,
@@ -74,25 +85,29 @@ def run_exercise(
     pending = list(items)
     outcomes: dict = {}
     stop_at = time.monotonic() + exercise.time_limit
+    out_of_time = f"the exercise ran out of its {exercise.time_limit:g} s time limit"
+    if deadline is not None and deadline < stop_at:
+        stop_at = deadline
+        out_of_time = "the submission ran out of its total time limit (--time-limit)"
+    if time.monotonic() >= stop_at:
+        _fail_all(list(items), outcomes, "timeout", out_of_time)
+        return outcomes, ""
     # Pages shared with the zygote are charged to the group when written to:
     # allow for them on top of the exercise's own budget.
-    budget = (exercise.memory_limit_mb << 20) + _resident_bytes()
+    budget = (exercise.memory_limit_mb << 20) + zygote.resident_bytes()
     plan = replace(plan, cgroups=cgroups.create(exercise.name, budget))
     with tempfile.TemporaryFile() as output, _removing(plan.cgroups):
         while pending:
-            pid, fd = zygote.spawn(exercise.name, len(items) - len(pending), filename, ctx, plan, output.fileno())
+            pid, fd = zygote.spawn(
+                exercise.name, len(items) - len(pending), filename, source, ctx, plan, output.fileno()
+            )
             child = _Child(pid, FrameReader(fd))
             try:
-                _collect(exercise, child, pending, outcomes, stop_at, zygote)
+                _collect(exercise, child, pending, outcomes, stop_at, zygote, judge)
             finally:
                 _kill(child, zygote)
             if time.monotonic() >= stop_at:
-                for key in pending:
-                    outcomes[key] = Outcome(
-                        "timeout",
-                        message=f"the exercise ran out of its {exercise.time_limit:g} s time limit",
-                    )
-                pending.clear()
+                _fail_all(pending, outcomes, "timeout", out_of_time)
         output.seek(0)
         text = output.read(OUTPUT_SHOWN + 1).decode("utf-8", "replace")
     if len(text) > OUTPUT_SHOWN:
@@ -108,15 +123,9 @@ def _removing(groups: tuple[str, ...]):
         cgroups.remove(groups)
 
 
-def _resident_bytes() -> int:
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def _collect(exercise: Exercise, child: _Child, pending: list, outcomes: dict, stop_at: float, zygote: Zygote) -> None:
+def _collect(
+    exercise: Exercise, child: _Child, pending: list, outcomes: dict, stop_at: float, zygote: Zygote, judge
+) -> None:
     """Read frames until the child is done, hangs or dies; update in place."""
     try:
         hello = child.reader.read(min(stop_at, time.monotonic() + IMPORT_LIMIT))
@@ -157,15 +166,22 @@ def _collect(exercise: Exercise, child: _Child, pending: list, outcomes: dict, s
             isinstance(frame, dict)
             and frame.get("kind") == "case"
             and (frame.get("check"), frame.get("case")) == key
-            and ("value" in frame) != ("error" in frame)
+            and sum(k in frame for k in ("value", "error", "unreadable")) == 1
         ):
             outcomes[key] = Outcome("crashed", message=_death(child, zygote, "", "sent an unexpected message"))
             pending.pop(0)
             return
         if "error" in frame:
             outcomes[key] = Outcome("raised", error=_error(frame["error"]))
+        elif "unreadable" in frame:
+            why = frame["unreadable"] if isinstance(frame["unreadable"], str) else ""
+            outcomes[key] = Outcome(
+                "crashed", message=f"returned a value the grader cannot read ({why[:300]}); return plain numbers, "
+                "arrays or tensors"
+            )
         else:
-            outcomes[key] = Outcome("value", value=frame["value"])
+            value = frame.pop("value")
+            outcomes[key] = Outcome("value", value=judge(key, value) if judge else value)
         pending.pop(0)
 
 

@@ -1,29 +1,79 @@
-"""A clean, pre-warmed process that forks the student processes.
+"""A fresh, pre-warmed interpreter that forks the student processes.
 
 Student code can read every byte of its own address space, and a forked
 process starts with a copy of its parent's memory. The grader's own process
-receives expected values (and, later, scores); if student processes were
-forked from it, a submission could dig the expected values of the very cases
-it is graded on out of its memory. So the grader forks this zygote once,
-right after importing torch and the preloaded modules and before any expected
-value exists, and every student process is forked from the zygote instead.
+reads reference files (for the cache key), receives expected values and holds
+every plugin's oracles; none of that may be in an ancestor of a student
+process. So student processes do not descend from the grader at all: the
+grader *executes* a new interpreter, the zygote, with a clean environment,
+and sends it only what student processes need: the import path, and the names of
+the plugin modules that declare the graded exercises (probes and case
+factories, never references or oracles). Each submission's source text comes
+with its spawn request and is read only by the forked child, so a zygote can
+serve a whole class without ever holding a student's code.
+The zygote imports those modules, regenerates the cases from their seeds,
+refuses to go on if a plugin pulled a reference or oracle module in (or, for
+numpy exercises, torch), imports torch and the preloaded modules when its
+exercises need them, and then forks one sandbox per request.
 
-The zygote serves one request at a time over a datagram socket: it forks the
-sandbox for an exercise (from a given case onwards), hands the grader the
-read end of that process's result pipe (``SCM_RIGHTS``), reaps the process
-when it ends and reports its exit status.
+There are two flavours: ``"torch"`` and ``"numpy"``. A numpy exercise's
+zygote never imports torch, so its student processes cannot reach torch in
+memory (and the sandbox hides torch on disk).
+
+Protocol, over a datagram socket (JSON from the zygote: the grader never
+unpickles what another process wrote): the zygote first sends ``("device", {...})``
+(torch flavour: what CUDA/MPS it sees) or ``("error", message)``, then
+``("ready", {})``. Each spawn request ``(name, offset, filename, ctx, plan)``
+comes with the output file's descriptor; the zygote answers
+``("spawned", pid)`` with the read end of the result pipe, and later
+``("exited", pid, status)``.
 """
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 import pickle
 import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 from typing import Sequence
 
-from grader import student
 from grader.model import Check, Context, Exercise
-from grader.sandbox import Plan, die_with_parent, kill_and_reap
+from grader.sandbox import Plan, die_with_parent, shield_memory
+
+START_LIMIT = 180.0  # importing torch on a loaded two-core machine
+
+#: Environment variables a zygote (and so every student process) inherits;
+#: everything else (tokens, secrets, CI settings) stays with the grader.
+ENVIRONMENT = (
+    "PATH", "LANG", "LANGUAGE", "TZ", "TERM",
+    "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+    "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+    "CUDA_VISIBLE_DEVICES", "CUDA_HOME", "LD_LIBRARY_PATH",
+    "PYTORCH_NVML_BASED_CUDA_CHECK", "GRADER_SANDBOX",
+)
+_ENVIRONMENT_PREFIXES = ("LC_", "NVIDIA_")
+
+_BOOT = """\
+import os, sys, pickle
+fd = int(sys.argv[1])
+chunks = []
+while True:
+    chunk = os.read(fd, 1 << 20)
+    if not chunk:
+        break
+    chunks.append(chunk)
+os.close(fd)
+boot = pickle.loads(b"".join(chunks))
+del chunks
+sys.path[:] = boot["path"]
+from grader.zygote import main
+main(boot, int(sys.argv[2]))
+"""
 
 
 def work_items(exercise: Exercise, cases: dict) -> list[tuple[int, int]]:
@@ -37,72 +87,261 @@ def work_items(exercise: Exercise, cases: dict) -> list[tuple[int, int]]:
 
 
 class ZygoteError(RuntimeError):
-    """The zygote stopped answering."""
+    """The zygote stopped answering, or refused to start."""
+
+
+def clean_environment() -> dict[str, str]:
+    """The grader's environment, restricted to what student processes may see."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if key in ENVIRONMENT or key.startswith(_ENVIRONMENT_PREFIXES)
+    }
+
+
+def import_path(exclude: Sequence[Path] = ()) -> list[str]:
+    """The grader's ``sys.path`` made absolute, without the folders in ``exclude`` (submissions)."""
+    folders = [os.path.realpath(folder) for folder in exclude]
+    path = []
+    for entry in sys.path:
+        real = os.path.realpath(entry or os.getcwd())
+        if any(real == folder or real.startswith(folder + os.sep) for folder in folders):
+            continue
+        if real not in path:
+            path.append(real)
+    return path
 
 
 class Zygote:
-    """Handle on the forked zygote process."""
+    """Handle on one executed zygote process.
 
-    def __init__(self, exercises: Sequence[Exercise], cases: dict, sources: dict) -> None:
+    Args:
+        flavour: ``"torch"`` or ``"numpy"``.
+        plugins: Exercise name -> ``(plugin name, module name)`` for every
+            exercise this zygote serves.
+        path: The import path to use (see :func:`import_path`).
+        label: Shown in the zygote's command line (and so in its children's),
+            for people looking at ``ps``: the submission being graded.
+        hidden: Exercise name -> the seed of its hidden cases
+            (``grader.cases.hidden_key``; never the course secret itself).
+    """
+
+    def __init__(
+        self, flavour: str, plugins: dict, path: list[str], label: str = "", hidden: dict | None = None
+    ) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.pid = os.fork()
-        if self.pid == 0:  # pragma: no cover - runs in the zygote
-            try:
-                ours.close()
-                _serve(theirs, {e.name: e for e in exercises}, cases, sources)
-            finally:
-                os._exit(0)
-        theirs.close()
+        boot_read, boot_write = os.pipe()
+        self.flavour = flavour
+        self.device_info: dict | None = None
+        self._ready = False
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-I", "-c", _BOOT, str(boot_read), str(theirs.fileno()), f"grader-zygote-{flavour}", label],
+                pass_fds=(boot_read, theirs.fileno()),
+                env=clean_environment(),
+                cwd="/",
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        finally:
+            os.close(boot_read)
+            theirs.close()
+        self.pid = self._process.pid
         self._socket = ours
+        boot = {"flavour": flavour, "plugins": plugins, "path": path, "hidden": dict(hidden or {})}
+        try:
+            with os.fdopen(boot_write, "wb") as pipe:
+                pipe.write(pickle.dumps(boot))
+        except OSError:
+            pass  # it died at start: the first message says so
 
-    def spawn(self, name: str, offset: int, filename: str, ctx: Context, plan: Plan, output_fd: int) -> tuple[int, int]:
+    def _receive(self, timeout: float | None, fds: bool = False):
+        self._socket.settimeout(timeout)
+        try:
+            if fds:
+                data, received, _, _ = socket.recv_fds(self._socket, 1 << 16, 1)
+            else:
+                data, received = self._socket.recv(1 << 16), []
+        except (socket.timeout, BlockingIOError):
+            return None, []
+        except OSError as exc:
+            raise ZygoteError(f"the zygote did not answer: {exc}") from None
+        if not data:
+            raise ZygoteError("the zygote stopped")
+        try:  # JSON, not pickle: the grader never unpickles what another process wrote
+            message = json.loads(data)
+        except ValueError:
+            raise ZygoteError("the zygote sent a malformed message") from None
+        if not isinstance(message, list) or not message or not isinstance(message[0], str):
+            raise ZygoteError("the zygote sent a malformed message")
+        if message[0] == "error":
+            raise ZygoteError(message[1])
+        return message, received
+
+    def device(self) -> dict:
+        """What the torch zygote found: ``{"cuda": bool, "mps": bool}``."""
+        if self.device_info is None:
+            message, _ = self._receive(START_LIMIT)
+            if message is None or message[0] != "device" or not isinstance(message[1], dict):
+                raise ZygoteError(f"the {self.flavour} zygote did not start")
+            self.device_info = {key: message[1].get(key) is True for key in ("cuda", "mps")}
+        return self.device_info
+
+    def _wait_ready(self) -> None:
+        if self._ready:
+            return
+        if self.flavour == "torch":
+            self.device()
+        message, _ = self._receive(START_LIMIT)
+        if message is None or message[0] != "ready":
+            raise ZygoteError(f"the {self.flavour} zygote did not start")
+        self._ready = True
+
+    def spawn(
+        self, name: str, offset: int, filename: str, source: str, ctx: Context, plan: Plan, output_fd: int
+    ) -> tuple[int, int]:
         """Fork the sandbox for exercise ``name`` from work item ``offset`` on.
+
+        The source text travels in an unlinked file that only the forked
+        child reads: the zygote itself never holds a submission, so one
+        student's code never finds another's in its inherited memory.
 
         Returns:
             ``(pid, fd)``: the sandbox's pid and the read end of its result pipe.
         """
+        self._wait_ready()
         request = pickle.dumps((name, offset, filename, ctx, plan))
-        socket.send_fds(self._socket, [request], [output_fd])
-        self._socket.settimeout(30.0)
-        try:
-            data, fds, _, _ = socket.recv_fds(self._socket, 4096, 1)
-        except (OSError, socket.timeout) as exc:
-            raise ZygoteError(f"the zygote did not answer: {exc}") from None
-        kind, pid = pickle.loads(data)
-        if kind != "spawned" or len(fds) != 1:
+        with tempfile.TemporaryFile() as text:
+            text.write(source.encode("utf-8", "surrogatepass"))
+            text.flush()
+            socket.send_fds(self._socket, [request], [output_fd, text.fileno()])
+        message, fds = self._receive(30.0, fds=True)
+        if message is None or message[0] != "spawned" or len(fds) != 1 or type(message[1]) is not int:
+            for fd in fds:
+                os.close(fd)
             raise ZygoteError("the zygote could not fork")
-        return pid, fds[0]
+        return message[1], fds[0]
 
     def wait(self, pid: int, timeout: float | None) -> int | None:
         """The wait status of sandbox ``pid`` once it has exited, or ``None`` after ``timeout`` seconds."""
-        self._socket.settimeout(timeout)
-        try:
-            data = self._socket.recv(4096)
-        except (socket.timeout, BlockingIOError):
+        message, _ = self._receive(timeout)
+        if message is None:
             return None
-        except OSError as exc:
-            raise ZygoteError(f"the zygote did not answer: {exc}") from None
-        kind, exited, status = pickle.loads(data)
-        if kind != "exited" or exited != pid:
+        if len(message) != 3 or message[0] != "exited" or message[1] != pid or type(message[2]) is not int:
             raise ZygoteError("the zygote answered out of turn")
-        return status
+        return message[2]
+
+    def resident_bytes(self) -> int:
+        """The zygote's resident memory (pages its children share until written)."""
+        try:
+            with open(f"/proc/{self.pid}/statm") as f:
+                return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            return 0
 
     def close(self) -> None:
         """Stop the zygote and reap it."""
         if self.pid:
-            kill_and_reap(self.pid)
+            self._process.kill()
+            self._process.wait()
             self.pid = 0
         self._socket.close()
 
 
-def _serve(sock: socket.socket, exercises: dict, cases: dict, sources: dict) -> None:  # pragma: no cover
+# --- inside the zygote ---------------------------------------------------------
+
+
+def main(boot: dict, sock_fd: int) -> None:  # pragma: no cover - runs in the zygote
+    """The zygote's body: load, check, warm up, then serve spawn requests."""
     die_with_parent()
+    if os.getppid() == 1:
+        os._exit(0)
+    shield_memory()  # same-user processes (students without a PID namespace) cannot ptrace it
+    sock = socket.socket(fileno=sock_fd)
+    try:
+        exercises = _load(boot["plugins"])
+        _guard(exercises, boot["flavour"])
+        from grader.cases import make_cases, preload
+
+        cases = {name: make_cases(exercise, boot["hidden"].get(name)) for name, exercise in exercises.items()}
+        if boot["flavour"] == "torch":
+            from grader.device import available
+
+            cuda, mps = available()
+            _send(sock, "device", {"cuda": cuda, "mps": mps})
+            preload(exercises.values())
+    except BaseException as exc:
+        _send(sock, "error", f"{type(exc).__name__}: {exc}"[:2000])
+        os._exit(1)
+    _send(sock, "ready", {})
+    _serve(sock, exercises, cases)
+    os._exit(0)
+
+
+def _read_source(fd: int) -> str:  # pragma: no cover - runs in the sandbox's first process
+    with os.fdopen(fd, "rb") as f:
+        f.seek(0)
+        return f.read().decode("utf-8", "surrogatepass")
+
+
+def _send(sock: socket.socket, *message) -> None:  # pragma: no cover - runs in the zygote
+    sock.send(json.dumps(message).encode())
+
+
+def _load(plugins: dict) -> dict[str, Exercise]:  # pragma: no cover - runs in the zygote
+    """Import the plugin modules and take the graded exercises' declarations."""
+    from grader.model import validate
+
+    declared: dict[str, Exercise] = {}
+    for plugin, module_name in dict.fromkeys(plugins.values()):
+        module = importlib.import_module(module_name)
+        for item in _exercises_hook(module)():
+            exercise = validate(item, plugin)
+            if plugins.get(exercise.name, (None,))[0] == plugin:
+                declared[exercise.name] = exercise
+    missing = set(plugins) - set(declared)
+    if missing:
+        raise RuntimeError(f"the plugins no longer declare {sorted(missing)}")
+    return declared
+
+
+def _exercises_hook(module):  # pragma: no cover - runs in the zygote
+    for value in vars(module).values():
+        marker = getattr(value, "grader_impl", None)
+        if callable(value) and marker is not None:
+            name = (marker.get("specname") if isinstance(marker, dict) else None) or value.__name__
+            if name == "grader_exercises":
+                return value
+    raise RuntimeError(f"{module.__name__} has no grader_exercises hook")
+
+
+def _guard(exercises: dict, flavour: str) -> None:  # pragma: no cover - runs in the zygote
+    """Refuse to fork student processes from memory that holds answers."""
+    for exercise in exercises.values():
+        secret = [exercise.reference, getattr(exercise, "oracles", "")]
+        for name in list(sys.modules):
+            if any(s and (name == s or name.startswith(s + ".")) for s in secret):
+                raise RuntimeError(
+                    f"plugin {exercise.plugin!r} imports {name} when it is imported, so student processes "
+                    "would hold it: import references and oracles only inside the oracle module"
+                )
+        if flavour == "numpy" and "torch" in sys.modules:
+            raise RuntimeError(
+                f"plugin {exercise.plugin!r} imports torch when it is imported; numpy exercises must not have "
+                "torch within reach: import torch inside probes"
+            )
+
+
+def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma: no cover
+    from grader import student
+
     while True:
         try:
-            data, fds, _, _ = socket.recv_fds(sock, 4096, 1)
+            data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 2)
         except OSError:
             return
-        if not data:
+        if not data or len(fds) != 2:
             return
         name, offset, filename, ctx, plan = pickle.loads(data)
         exercise = exercises[name]
@@ -113,14 +352,14 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict, sources: dict) -> 
             try:
                 sock.close()
                 os.close(read_fd)
-                student.child_main(
-                    exercise, cases[name], items, sources[name], filename, ctx, write_fd, fds[0], plan
-                )
+                source = _read_source(fds[1])
+                student.child_main(exercise, cases[name], items, source, filename, ctx, write_fd, fds[0], plan)
             finally:
                 os._exit(1)
         os.close(write_fd)
-        os.close(fds[0])
-        socket.send_fds(sock, [pickle.dumps(("spawned", pid))], [read_fd])
+        for fd in fds:
+            os.close(fd)
+        socket.send_fds(sock, [json.dumps(["spawned", pid]).encode()], [read_fd])
         os.close(read_fd)
         _, status = os.waitpid(pid, 0)
-        sock.send(pickle.dumps(("exited", pid, status)))
+        _send(sock, "exited", pid, status)

@@ -21,6 +21,16 @@ def _percent(text: str) -> float:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value < 1e6:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return value
+
+
 @hookimpl
 def grader_add_commands(subparsers, pm):
     parser = subparsers.add_parser("run", help="grade a submission")
@@ -40,6 +50,13 @@ def grader_add_commands(subparsers, pm):
         metavar="PERCENT",
         help="exit with status 1 when the score is below PERCENT",
     )
+    parser.add_argument(
+        "--time-limit",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="bound the total time the submission's code may run, all exercises together",
+    )
     pm.hook.grader_addoption(parser=parser)
     parser.set_defaults(command=run)
 
@@ -57,7 +74,7 @@ def run(args, pm) -> int:
     if not chosen:
         raise UsageError("no exercises are installed")
     try:
-        report = grade(pm, chosen, args.submission, args.device)
+        report = grade(pm, chosen, args.submission, args.device, time_limit=args.time_limit)
     except DeviceError as exc:
         raise UsageError(str(exc)) from None
     pm.hook.grader_report_finish(report=report, args=args)

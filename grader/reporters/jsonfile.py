@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from grader import hookimpl
-from grader.errors import UsageError
+from grader.reporters._files import check_output_path, write_atomically
 from grader.results import Report, report_to_dict
 
 
@@ -20,12 +18,8 @@ def grader_addoption(parser):
 @hookimpl
 def grader_configure(args):
     path = getattr(args, "json", None)
-    if path is None:
-        return
-    if path.is_dir():
-        raise UsageError(f"--json {str(path)!r} is a folder, not a file")
-    if not path.parent.resolve().is_dir():
-        raise UsageError(f"--json {str(path)!r}: the folder {str(path.parent)!r} does not exist")
+    if path is not None:
+        check_output_path("--json", path)
 
 
 @hookimpl
@@ -33,21 +27,3 @@ def grader_report_finish(report: Report, args) -> None:
     path = getattr(args, "json", None)
     if path is not None:
         write_atomically(path, json.dumps(report_to_dict(report), indent=2) + "\n")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
-    folder = path.resolve().parent
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise

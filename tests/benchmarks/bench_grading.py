@@ -8,10 +8,16 @@ prints the medians and their ratios to `python -c "import torch"`:
 * ``grade, no sandbox``: the same with ``GRADER_SANDBOX=off`` (process
   isolation only), to measure what the namespaces cost.
 
+* ``baseline``: with ``--baseline DIR``, the same grading with the grader of
+  another checkout (e.g. ``git worktree add /tmp/base main``), imported
+  through ``PYTHONPATH`` in the same environment: before and after a change,
+  measured side by side in one run.
+
 The cache of expected values is switched off unless ``--cache`` is given, so
 every run computes the references. Usage::
 
-    python tests/benchmarks/bench_grading.py [--repeat 5] [--submission solutions] [--cache] [EXERCISE ...]
+    python tests/benchmarks/bench_grading.py [--repeat 5] [--submission solutions] [--cache]
+        [--baseline DIR] [EXERCISE ...]
 """
 
 from __future__ import annotations
@@ -28,9 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def timed(command: list[str], env: dict) -> float:
+def timed(command: list[str], env: dict, cwd: Path = ROOT) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     return time.perf_counter() - start
 
 
@@ -40,6 +46,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--submission", default="solutions")
     parser.add_argument("--cache", action="store_true", help="use a (warm) cache of expected values")
+    parser.add_argument("--baseline", type=Path, metavar="DIR", help="also time the grader of this checkout")
     args = parser.parse_args()
     base = dict(os.environ)
     cache_dir = tempfile.mkdtemp(prefix="grader-bench-cache-")
@@ -47,18 +54,23 @@ def main() -> None:
         base["GRADER_CACHE_DIR"] = cache_dir
     else:
         base["GRADER_CACHE"] = "off"
-    grade = [sys.executable, "-m", "grader", "run", *args.exercises, "--submission", args.submission]
+    submission = str((ROOT / args.submission).resolve())
+    grade = [sys.executable, "-m", "grader", "run", *args.exercises, "--submission", submission]
     variants = {
-        "import torch": ([sys.executable, "-c", "import torch"], base),
-        "grade": (grade, base),
-        "grade, no sandbox": (grade, dict(base, GRADER_SANDBOX="off")),
+        "import torch": ([sys.executable, "-c", "import torch"], base, ROOT),
+        "grade": (grade, base, ROOT),
+        "grade, no sandbox": (grade, dict(base, GRADER_SANDBOX="off"), ROOT),
     }
-    for command, env in variants.values():  # warm the file cache (and the grader's cache)
-        timed(command, env)
+    if args.baseline:  # run from the baseline's folder: ``python -m`` puts the working folder first
+        baseline = args.baseline.resolve()
+        variants["baseline"] = (grade, dict(base, PYTHONPATH=str(baseline)), baseline)
+        variants["baseline, no sandbox"] = (grade, dict(base, PYTHONPATH=str(baseline), GRADER_SANDBOX="off"), baseline)
+    for command, env, cwd in variants.values():  # warm the file cache (and the grader's cache)
+        timed(command, env, cwd)
     times: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(args.repeat):
-        for name, (command, env) in variants.items():
-            times[name].append(timed(command, env))
+        for name, (command, env, cwd) in variants.items():
+            times[name].append(timed(command, env, cwd))
     floor = statistics.median(times["import torch"])
     print(f"submission: {args.submission}  exercises: {' '.join(args.exercises) or 'all'}  "
           f"cache: {'warm' if args.cache else 'off'}  repeats: {args.repeat}")
@@ -68,6 +80,8 @@ def main() -> None:
               f"(runs: {', '.join(f'{x:.2f}' for x in runs)})")
     sandboxed, bare = statistics.median(times["grade"]), statistics.median(times["grade, no sandbox"])
     print(f"sandbox cost: {sandboxed / bare:.2f}x the time without it")
+    if args.baseline:
+        print(f"against the baseline: {sandboxed / statistics.median(times['baseline']):.2f}x its time")
 
 
 if __name__ == "__main__":
