@@ -34,7 +34,7 @@ from typing import Sequence
 
 import pluggy
 
-from grader import cache, sandbox, scoring, supervisor
+from grader import cache, sandbox, scoring, supervisor, view
 from grader import submission as submitted
 from grader.cases import course_secret, hidden_key, make_cases, preload  # noqa: F401  (make_cases, preload: public here)
 from grader.device import choose, resolve
@@ -160,7 +160,7 @@ class Grader:
                 self._lanes.put(self._lane())
             store = cache.folder()
             self.plan = sandbox.Plan(hide=hidden_paths(self.exercises) + _existing(store))
-            self.protections = sandbox.detect(self.plan)
+            self.protections = sandbox.detect(_plan_for(self.exercises, self.plan))
             if not self.protections["read-only file system"]:
                 store = None  # student code could write to the cache: do not trust it
             self.device = _device(device, self._all[0].get("torch"))
@@ -286,6 +286,23 @@ def _device(request: str, zygote: Zygote | None) -> str:
     return choose(request, found["cuda"], found["mps"])
 
 
+def _plan_for(exercises: Sequence[Exercise], plan: sandbox.Plan) -> sandbox.Plan:
+    """``plan`` for a sandbox that runs ``exercises``' probes.
+
+    The view holds the grader and the packages of the plugin modules whose
+    probes run there; numpy exercises also hide the torch distribution, so
+    that their students cannot call torch.
+    """
+    modules = ["grader"]
+    for exercise in exercises:
+        modules.append(exercise.plugin)
+        modules += [getattr(c.probe, "__module__", None) or "" for c in exercise.checks if isinstance(c, Check)]
+    hide = plan.hide
+    if exercises and all(e.framework == "numpy" for e in exercises):
+        hide += view.torch_paths()
+    return replace(plan, view=view.view_paths(modules), hide=hide)
+
+
 def _existing(store: Path | None) -> tuple[str, ...]:
     if store is None:
         return ()
@@ -378,7 +395,7 @@ def _grade_one(pm, exercise, cases, source, submission, device, plan, expectatio
 
     try:
         outcomes, output = supervisor.run_exercise(
-            exercise, cases, str(path), source, ctx, replace(plan, memory_limit_mb=memory), zygote,
+            exercise, cases, str(path), source, ctx, replace(_plan_for([exercise], plan), memory_limit_mb=memory), zygote,
             deadline=deadline, judge=judge,
         )
     except ZygoteError as exc:
