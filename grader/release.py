@@ -25,6 +25,7 @@ modified grader.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -232,6 +233,12 @@ def _check_sources(root: Path, exercises: Sequence[Exercise]) -> None:
     for exercise in exercises:
         if not (root / "exercises" / f"{exercise.name}.py").is_file():
             raise ReleaseError(f"exercise {exercise.name!r} has no stub in exercises/")
+        try:
+            found = importlib.util.find_spec(exercise.reference) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            raise ReleaseError(f"exercise {exercise.name!r}: its reference {exercise.reference} is missing")
 
 
 def _expected(exercises: Sequence[Exercise]) -> dict[str, bytes]:

@@ -26,8 +26,8 @@ WORDS = ("two", "dogs", "are", "running", "through", "a", "field", "the", "pets"
 # --- random trees -------------------------------------------------------------
 
 
-def _random_tree(rng: np.random.Generator, leaves: int, shape: str = "random") -> str:
-    """A binary tree over ``leaves`` random words, as a bracketed string.
+def _random_tree(rng: np.random.Generator, leaves: int, shape: str = "random"):
+    """A binary tree over ``leaves`` random words, as nested pairs (a word is a leaf).
 
     ``shape`` is ``"random"`` (uniform split points), ``"left"`` (every
     left child is the bigger subtree) or ``"right"``.
@@ -40,23 +40,37 @@ def _random_tree(rng: np.random.Generator, leaves: int, shape: str = "random") -
         split = 1
     else:
         split = int(rng.integers(1, leaves))
-    return f"( {_random_tree(rng, split, shape)} {_random_tree(rng, leaves - split, shape)} )"
+    left = _random_tree(rng, split, shape)
+    return (left, _random_tree(rng, leaves - split, shape))
 
 
-def _transitions_of(tree: str) -> tuple[list[str], list[str]]:
-    """Tokens and transitions of a well-formed tree (the case factories' own reading)."""
-    pieces = tree.split()
-    tokens = [p for p in pieces if p not in ("(", ")")]
-    transitions = ["R" if p == ")" else "S" for p in pieces if p != "("]
-    return tokens, transitions
+def _render(node) -> str:
+    """A tree of nested pairs in the exercise's bracketed format."""
+    return node if isinstance(node, str) else f"( {_render(node[0])} {_render(node[1])} )"
 
 
-def _trees(rng: np.random.Generator) -> list[tuple[str, str]]:
-    """(label, tree) pairs: the seed sentence, edge cases and random trees."""
+def _sequence(node) -> tuple[list[str], list[str]]:
+    """Leaves and transitions of a tree of nested pairs, read from its structure.
+
+    Case inputs are generated from the structure, never by parsing the
+    bracketed text: parsing it is the exercise.
+    """
+    if isinstance(node, str):
+        return [node], ["S"]
+    left, right = _sequence(node[0]), _sequence(node[1])
+    return left[0] + right[0], left[1] + right[1] + ["R"]
+
+
+#: The seed article's sentence as nested pairs; it renders as SEED_TREE.
+SEED_NODE = (("The", "church"), (("has", ("cracks", ("in", ("the", "ceiling")))), "."))
+
+
+def _trees(rng: np.random.Generator) -> list[tuple[str, object]]:
+    """(label, tree as nested pairs): the seed sentence, edge cases and random trees."""
     return [
-        ("the seed article's tree " + SEED_TREE, SEED_TREE),
+        ("the seed article's tree " + SEED_TREE, SEED_NODE),
         ("a single word 'dogs' (one shift, no brackets)", "dogs"),
-        ("two words '( two dogs )'", "( two dogs )"),
+        ("two words '( two dogs )'", ("two", "dogs")),
         ("a random tree of 5 words", _random_tree(rng, 5)),
         ("a random tree of 13 words", _random_tree(rng, 13)),
         ("a left-branching tree of 6 words", _random_tree(rng, 6, "left")),
@@ -68,7 +82,7 @@ def _trees(rng: np.random.Generator) -> list[tuple[str, str]]:
 
 
 def _tree_cases(rng: np.random.Generator) -> list[Case]:
-    return [Case(label, {"tree": tree}) for label, tree in _trees(rng)]
+    return [Case(label, {"tree": _render(tree)}) for label, tree in _trees(rng)]
 
 
 def _as_list(value):
@@ -121,7 +135,7 @@ def _rejects_tree(module, inputs, ctx):
 def _to_tree_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for label, tree in _trees(rng):
-        tokens, transitions = _transitions_of(tree)
+        tokens, transitions = _sequence(tree)
         inputs = {"tokens": tokens, "transitions": transitions}
         cases.append(Case(f"tokens and transitions of {label}", inputs))
     return cases
@@ -148,12 +162,12 @@ REDUCES = {"bracket": _bracket, "digits": _digits}
 def _machine_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for label, tree in _trees(rng):
-        tokens, transitions = _transitions_of(tree)
+        tokens, transitions = _sequence(tree)
         cases.append(Case(
             f"buffer and transitions of {label}, reduce(l, r) = f'({{l}} {{r}})'",
             {"buffer": tokens, "transitions": transitions, "reduce": "bracket"},
         ))
-    _, transitions = _transitions_of(_random_tree(rng, 6))
+    _, transitions = _sequence(_random_tree(rng, 6))
     cases.append(Case("buffer [3, 1, 4, 1, 5, 9] (ints), reduce(l, r) = 10 * l + r", {
         "buffer": [3, 1, 4, 1, 5, 9], "transitions": transitions, "reduce": "digits"}))
     return cases
@@ -204,7 +218,7 @@ def _rejects_sequence(module, inputs, ctx):
 def _tracked_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for label, tree in _trees(rng):
-        tokens, transitions = _transitions_of(tree)
+        tokens, transitions = _sequence(tree)
         cases.append(Case(
             f"buffer and transitions of {label}; the tracker records (b, s1, s2), "
             "reduce tags its result with the number of tracker calls so far",
@@ -335,7 +349,7 @@ def _tree_lstm_grads(module, inputs, ctx):
 def _batch_case(rng, label, trees, dim=3) -> Case:
     buffers, transitions = [], []
     for tree in trees:
-        tokens, ops = _transitions_of(tree)
+        tokens, ops = _sequence(tree)
         buffers.append(rng.normal(size=(len(tokens), dim)))
         transitions.append(ops)
     return Case(label, {
@@ -350,9 +364,9 @@ def _batch_case(rng, label, trees, dim=3) -> Case:
 def _batch_cases(rng: np.random.Generator) -> list[Case]:
     random_trees = [_random_tree(rng, int(n)) for n in (4, 9, 1, 6, 12, 2)]
     return [
-        _batch_case(rng, "a batch of one: the seed sentence, D=3", [SEED_TREE]),
+        _batch_case(rng, "a batch of one: the seed sentence, D=3", [SEED_NODE]),
         _batch_case(rng, "the seed sentence and random trees of 5 and 3 words, D=4",
-                    [SEED_TREE, _random_tree(rng, 5), _random_tree(rng, 3)], dim=4),
+                    [SEED_NODE, _random_tree(rng, 5), _random_tree(rng, 3)], dim=4),
         _batch_case(rng, "6 sentences of 4, 9, 1, 6, 12 and 2 words (different lengths), D=3", random_trees),
         _batch_case(rng, "4 sentences of the same length (7 words, different trees), D=2",
                     [_random_tree(rng, 7) for _ in range(4)], dim=2),
@@ -406,7 +420,7 @@ def _batched_calls(module, inputs, ctx):
 
 
 def _mutation_cases(rng: np.random.Generator) -> list[Case]:
-    tokens, transitions = _transitions_of(SEED_TREE)
+    tokens, transitions = _sequence(SEED_NODE)
     trees = [_random_tree(rng, 3), _random_tree(rng, 5)]
     return [
         Case(
@@ -416,7 +430,7 @@ def _mutation_cases(rng: np.random.Generator) -> list[Case]:
                 "buffer": tokens,
                 "transitions": transitions,
                 "buffers": [rng.normal(size=(3, 2)), rng.normal(size=(5, 2))],
-                "batch_transitions": [_transitions_of(tree)[1] for tree in trees],
+                "batch_transitions": [_sequence(tree)[1] for tree in trees],
             },
         )
     ]

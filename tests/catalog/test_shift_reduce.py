@@ -230,13 +230,15 @@ def test_seed_tree():
 
 @pytest.mark.parametrize("seed", range(5))
 def test_random_trees_round_trip(seed):
-    from grader.catalog.shift_reduce import _random_tree
+    from grader.catalog.shift_reduce import _random_tree, _render, _sequence
     from solutions.shift_reduce import transitions_to_tree, tree_to_transitions
 
     rng = np.random.default_rng(seed)
     for leaves in range(1, 16):
-        tree = _random_tree(rng, leaves)
+        node = _random_tree(rng, leaves)
+        tree = _render(node)
         tokens, transitions = tree_to_transitions(tree)
+        assert (tokens, transitions) == _sequence(node)  # the case factories' reading agrees
         assert len(tokens) == leaves and len(transitions) == 2 * leaves - 1
         assert transitions_to_tree(tokens, transitions) == tree
         assert tree_to_transitions(transitions_to_tree(tokens, transitions)) == (tokens, transitions)
@@ -280,7 +282,7 @@ def test_batched_gradients_match_the_loop():
     """The reference's in-place writes into its memory tensor keep autograd exact."""
     import torch
 
-    from grader.catalog.shift_reduce import _random_tree, _transitions_of
+    from grader.catalog.shift_reduce import _random_tree, _sequence
     from solutions.shift_reduce import TreeLSTMReduce, batched_shift_reduce, shift_reduce
 
     torch.manual_seed(0)
@@ -290,7 +292,7 @@ def test_batched_gradients_match_the_loop():
     def reduce(left, right):
         return torch.cat(cell(left.chunk(2, dim=1), right.chunk(2, dim=1)), dim=1)
 
-    transitions = [_transitions_of(_random_tree(rng, n))[1] for n in (5, 1, 8, 3)]
+    transitions = [_sequence(_random_tree(rng, n))[1] for n in (5, 1, 8, 3)]
     buffers = [torch.randn((len(ops) + 1) // 2, 6, dtype=torch.float64, requires_grad=True) for ops in transitions]
     upstream = torch.randn(len(buffers), 6, dtype=torch.float64)
 
