@@ -42,7 +42,8 @@ DEFAULT = ["html-en", "html-zh_CN", "doctest", "links", "pot"]
 
 
 def sphinx(builder: str, out: Path, language: str = "en", strict: bool = True) -> None:
-    command = [sys.executable, "-m", "sphinx", "-b", builder, "-d", str(BUILD / "doctrees" / language)]
+    doctrees = BUILD / "doctrees" / ("gettext" if builder == "gettext" else language)  # gettext's are its own
+    command = [sys.executable, "-m", "sphinx", "-b", builder, "-d", str(doctrees)]
     command += (STRICT if strict else ["-q"]) + ["-D", f"language={language}", str(DOCS), str(out)]
     print("$", " ".join(command[2:]), flush=True)
     subprocess.run(command, check=True)

@@ -31,8 +31,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from grader_docs import directives, figures, pages
-
 __all__ = ["setup"]
 
 
@@ -48,6 +46,8 @@ def _page_context(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
+    from grader_docs import directives  # docutils and Sphinx only here: tests import pages and figures
+
     app.add_config_value("grader_languages", [("en", "English")], "html")
     app.connect("builder-inited", _generate)
     app.connect("html-page-context", _page_context)
@@ -56,6 +56,8 @@ def setup(app):
 
 
 def _generate(app):
+    from grader_docs import figures, pages
+
     srcdir = Path(app.srcdir)
     exercises = pages.load_exercises()
     pages.write_pages(srcdir, exercises)
