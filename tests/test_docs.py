@@ -264,11 +264,14 @@ BUILD = os.environ.get("GRADER_DOCS_BUILD")
 
 
 def _messages(path: Path) -> dict[str, object]:
+    """Messages by id; obsolete entries (``#~``, left by sphinx-intl) count as used by nothing."""
     from babel.messages.pofile import read_po
 
     with path.open("rb") as handle:
         catalog = read_po(handle)
-    return {message.id: message for message in catalog if message.id}
+    messages = {message.id: message for message in catalog if message.id}
+    messages.update({message.id: message for message in catalog.obsolete.values() if message.id})
+    return messages
 
 
 def _templates() -> dict[str, Path]:
