@@ -53,6 +53,8 @@ exclude_patterns = [
 ]
 templates_path = ["_templates"]
 nitpicky = True
+# Hints and case labels are code-like ("x[...] = 0", "x's device"): no curly quotes or ellipses.
+smartquotes = False
 # Names that type hints and docstrings use but no inventory defines.
 nitpick_ignore = [
     ("py:class", "argparse._SubParsersAction"),

@@ -88,7 +88,10 @@ class GraderChecks(_MetadataDirective):
             if check.description:
                 proves.append(self.paragraph(check.description))
             if check.hint:
-                proves.append(self.paragraph("Hint: " + check.hint))
+                hint = self.paragraph("Hint: " + check.hint)
+                hint.children[0] = nodes.Text(check.hint)
+                hint.insert(0, nodes.strong("Hint: ", "Hint: "))
+                proves.append(hint)
             body += self._row([name, [self.fixed(self.paragraph(_points(check.points)))], proves])
         total = self.paragraph(
             f"{len(exercise.checks)} checks, {_points(exercise.max_score)} points in all."
@@ -154,9 +157,9 @@ class HookTable(_MetadataDirective):
         head += self._row([self.paragraph("Hook"), self.paragraph("Called")])
         body = nodes.tbody()
         group += body
-        for name, function in inspect.getmembers(hookspecs, inspect.isfunction):
-            if not name.startswith("grader_"):
-                continue
+        hooks = [(n, f) for n, f in inspect.getmembers(hookspecs, inspect.isfunction) if n.startswith("grader_")]
+        hooks.sort(key=lambda item: item[1].__code__.co_firstlineno)  # the order of grader/hookspecs.py
+        for name, function in hooks:
             options = getattr(function, "grader_spec", None)  # pluggy's marker: <project>_spec
             firstresult = bool(options and options.get("firstresult"))
             ref = nodes.literal(name, name)

@@ -602,8 +602,8 @@ FIGURES: dict[str, tuple[Figure, ...]] = {
         ),
         Figure(
             "spinn_steps.png",
-            "The stack and the buffer after each of the 17 transitions. A shift moves the buffer's first "
-            "word onto the stack; a reduce combines the two top items.",
+            "The stack and the buffer after each transition. A shift moves the buffer's first word onto "
+            "the stack; a reduce combines the two top items.",
             "table of stack and buffer contents at every transition",
             draw_spinn_steps,
         ),
