@@ -350,3 +350,38 @@ def test_docs_tools_are_pinned():
     for package in ("sphinx", "furo", "sphinx-copybutton", "sphinx-intl", "sphinx-mathjax-offline", "matplotlib"):
         assert re.search(rf"^\s+{re.escape(package)}==\S+$", section, flags=re.MULTILINE), f"pin {package} in tox.ini"
     assert importlib.util.find_spec("grader") is not None
+
+
+# --- the benchmark data behind the speed-up figure ------------------------------------------
+
+BENCH_KEYS = {"device", "batch", "loop_ms", "batched_ms", "speedup"}
+
+
+def test_committed_benchmark_data_is_complete():
+    import json
+
+    data = json.loads((DOCS / "_data" / "bench_shift_reduce.json").read_text(encoding="utf-8"))
+    rows = data["rows"]
+    assert {row["batch"] for row in rows if row["device"] == "cpu"} >= {1, 64}, rows
+    for row in rows:
+        assert set(row) == BENCH_KEYS and row["loop_ms"] > 0 and row["batched_ms"] > 0
+        assert abs(row["speedup"] - row["loop_ms"] / row["batched_ms"]) < 1e-6 * row["speedup"]
+    assert data["torch"] and data["size"] and data["clock"] in ("wall", "cpu")
+
+
+def test_benchmark_writes_the_json_the_figure_reads(tmp_path):
+    import json
+    import subprocess
+
+    out = tmp_path / "bench.json"
+    script = DOCS.parent / "tests" / "benchmarks" / "bench_shift_reduce.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--batch-sizes", "1", "3", "--size", "4", "--tokens", "4", "--repeats", "1",
+         "--devices", "cpu", "--threads", "1", "--json", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr  # no batch 64 here, so no speed requirement
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [(row["device"], row["batch"]) for row in data["rows"]] == [("cpu", 1), ("cpu", 3)]
+    assert all(set(row) == BENCH_KEYS for row in data["rows"])
+    assert data["size"] == 4 and data["threads"] == 1

@@ -255,6 +255,9 @@ def draw_neural_basics(path: Path) -> None:
     right.plot(margins.numpy(), per_row, color=BLUE, lw=3, alpha=0.5, label="cross_entropy([m, 0], 0)")
     naive = -torch.log(torch.exp(pairs[:, 0]) / torch.exp(pairs).sum(dim=1))
     right.plot(margins.numpy(), naive.numpy(), color=RED, ls="--", label="−log(eᵐ / Σ e) (naive)")
+    broken = ~torch.isfinite(naive)
+    right.plot(margins[broken][::8].numpy(), torch.zeros(int(broken.sum()))[::8].numpy(), "x", color=RED, ms=4,
+               label="naive gives inf or nan")
     right.set_xlabel("logit margin m")
     right.set_title("Stable for |m| up to 10⁴ (naive: inf, nan)")
     right.legend(frameon=False, fontsize=8)
@@ -385,7 +388,9 @@ def draw_rnn(path: Path) -> None:
         top.annotate("", (x0, 1.4), (x0 - 0.9, 1.4), arrowprops={"arrowstyle": "->"})
         top.text(x0 - 0.45, 1.5, f"h_{t}", ha="center", fontsize=8)
     top.text(0.1, 1.15, f"h0\n{shape(torch.zeros(batch, hidden))}", fontsize=8)
-    top.text(1.6 + 2.0 * steps - 0.7, 1.15, f"h_last\n{shape(h_last)}", fontsize=8)
+    last = 1.6 + 2.0 * (steps - 1) + 1.1
+    top.annotate("", (last + 0.6, 1.4), (last, 1.4), arrowprops={"arrowstyle": "->"})
+    top.text(last + 0.65, 1.25, f"h_last\n{shape(h_last)}", fontsize=8)
     top.set_xlim(0, 2.0 * steps + 1.8)
     top.set_ylim(0, 2.9)
     top.axis("off")
