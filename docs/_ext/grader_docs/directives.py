@@ -73,7 +73,7 @@ class GraderChecks(_MetadataDirective):
         table = nodes.table(classes=["grader-checks"])
         group = nodes.tgroup(cols=3)
         table += group
-        for width in (26, 10, 64):
+        for width in (24, 12, 64):
             group += nodes.colspec(colwidth=width)
         head = nodes.thead()
         group += head
