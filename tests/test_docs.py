@@ -385,3 +385,35 @@ def test_benchmark_writes_the_json_the_figure_reads(tmp_path):
     assert [(row["device"], row["batch"]) for row in data["rows"]] == [("cpu", 1), ("cpu", 3)]
     assert all(set(row) == BENCH_KEYS for row in data["rows"])
     assert data["size"] == 4 and data["threads"] == 1
+
+
+# --- an installed pack gets its page --------------------------------------------------------
+
+
+def test_a_pack_gets_a_page_from_its_metadata_alone(tmp_path, catalog):
+    """A throw-away Sphinx project with only the extension: the toy pack's exercises get pages."""
+    import subprocess
+
+    pytest.importorskip("sphinx")
+    root = DOCS.parent
+    (tmp_path / "conf.py").write_text(
+        "import sys\n"
+        f"sys.path[:0] = [{str(root)!r}, {str(DOCS / '_ext')!r}]\n"
+        "extensions = ['sphinx.ext.autodoc', 'grader_docs']\n"
+        "exclude_patterns = ['_build']\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "index.rst").write_text("Pack\n====\n\n.. grader-exercise-toctree::\n", encoding="utf-8")
+    blocked = ",".join(f"no:{exercise.plugin}" for exercise in catalog.values())
+    env = dict(os.environ, GRADER_PLUGINS=f"tests.plugins.toy,{blocked}")
+    done = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(tmp_path), str(tmp_path / "_build")],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    html = (tmp_path / "_build" / "course" / "toy_a.html").read_text(encoding="utf-8")
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+    for text in ("Toy A", "add_one", "total", "numpy_only", "tox -e grade -- toy_a", "4 points in 3 checks"):
+        assert text in page, text
+    assert (tmp_path / "_build" / "course" / "toy_b.html").is_file()
+    assert not list((tmp_path / "course").glob("diy_model.rst")), "a blocked exercise got a page"
