@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import queue
 import sys
 import threading
@@ -39,6 +40,7 @@ from grader.cases import course_secret, hidden_key, make_cases, preload  # noqa:
 from grader.device import choose, resolve
 from grader.errors import PluginError
 from grader.model import Check, Context, Exercise
+from grader.notebook import read_notebook
 from grader.reference import ReferenceProcess, expected_values
 from grader.results import ExerciseResult, Report, Session
 from grader.zygote import Zygote, ZygoteError, import_path
@@ -81,6 +83,16 @@ def read_source(path: Path) -> str | None:
     return data.decode("utf-8", "replace")
 
 
+def read_submission(folder: Path, name: str) -> tuple[str | None, tuple[str, ...], Path]:
+    """``(text, notes, path)`` of exercise ``name``: ``<name>.py``, else ``<name>.ipynb`` converted."""
+    path, notebook = folder / f"{name}.py", folder / f"{name}.ipynb"
+    source = read_source(path)
+    if source is not None:
+        return source, (f"{notebook.name} was ignored: {path.name} is graded",) if os.path.lexists(notebook) else (), path
+    found = read_notebook(notebook)
+    return (None, (), path) if found is None else (found[0], found[1], notebook)
+
+
 def grade(
     pm: pluggy.PluginManager,
     exercises: Sequence[Exercise],
@@ -105,8 +117,8 @@ def grade(
         PluginError: when an exercise plugin is broken, or cannot be loaded
             into a student process without its answers.
     """
-    sources = {e.name: read_source(submission / f"{e.name}.py") for e in exercises}
-    needed = [e.name for e in exercises if sources[e.name] is not None]
+    sources = {e.name: read_submission(submission, e.name) for e in exercises}
+    needed = [name for name, (text, _, _) in sources.items() if text is not None]
     with Grader(
         pm, exercises, device, time_limit=time_limit, compute=needed, exclude=(submission,), secret=secret
     ) as grader:
@@ -212,7 +224,8 @@ class Grader:
         """Grade one submission folder. Thread-safe.
 
         Args:
-            sources: Exercise name -> source text (``None``: missing), when
+            sources: Exercise name -> source text (``None``: missing), or
+                the ``(text, notes, path)`` of :func:`read_submission`, when
                 already read (e.g. shipped to a cluster worker); otherwise
                 the files are read here.
             only: Grade just these exercises (default: all of this grader's).
@@ -222,7 +235,7 @@ class Grader:
         started = time.monotonic()
         deadline = started + self.time_limit if self.time_limit else None
         if sources is None:
-            sources = {e.name: read_source(submission / f"{e.name}.py") for e in chosen}
+            sources = {e.name: read_submission(submission, e.name) for e in chosen}
         session = Session(
             exercises=tuple(e.name for e in chosen),
             submission=str(submission),
@@ -236,10 +249,13 @@ class Grader:
         results = []
         try:
             for exercise in chosen:
+                read = sources[exercise.name]
+                text, notes, path = read if isinstance(read, tuple) else (read, (), submission / f"{exercise.name}.py")
                 result = _grade_one(
-                    self.pm, exercise, self.cases[exercise.name], sources[exercise.name], submission, self.device,
+                    self.pm, exercise, self.cases[exercise.name], text, path, self.device,
                     self.plan, self._expected, lane.get(exercise.framework), deadline,
                 )
+                result = replace(result, notes=tuple(notes))
                 if report:
                     self.pm.hook.grader_report_exercise(result=result)
                 results.append(result)
@@ -333,9 +349,8 @@ class _Expected:
         return expected_values(frame)
 
 
-def _grade_one(pm, exercise, cases, source, submission, device, plan, expectations, zygote, deadline) -> ExerciseResult:
+def _grade_one(pm, exercise, cases, source, path, device, plan, expectations, zygote, deadline) -> ExerciseResult:
     started = time.monotonic()
-    path = submission / f"{exercise.name}.py"
     if source is None:
         return scoring.not_attempted(exercise, f"{path} does not exist")
     ctx = Context(device="cpu" if exercise.framework == "numpy" else device, role="student")
