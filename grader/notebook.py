@@ -87,8 +87,8 @@ def to_source(data: bytes) -> tuple[str, tuple[str, ...]]:
         raise NotebookError(f"the notebook is written in {_excerpt(language)}, not Python")
 
     parts: list[str] = []
-    notes: list[str] = []
-    code_cells = 0
+    notes = _Notes()
+    code_cells = size = 0
     for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict):
             raise NotebookError(f"not a notebook: cell {number} is not an object")
@@ -98,16 +98,18 @@ def to_source(data: bytes) -> tuple[str, tuple[str, ...]]:
         if _is_nbgrader_test(cell):
             parts.append(f"# %% cell {number}: an nbgrader test cell, not part of the module\n")
             continue
+        source = _cell_text(cell, number)
+        size += len(source)  # characters: a lower bound of the bytes, so this can only stop early
+        if size > MAX_CODE_BYTES:
+            raise NotebookError(f"the notebook's code is larger than {MAX_CODE_BYTES >> 20} MiB")
         parts.append(f"# %% cell {number}\n")
-        parts.append(_convert_cell(_cell_text(cell, number), number, notes))
+        parts.append(_convert_cell(source, number, notes))
     if not code_cells:
         raise NotebookError("the notebook has no code cells")
     text = "".join(parts)
     if len(text.encode("utf-8", "surrogatepass")) > MAX_CODE_BYTES:
         raise NotebookError(f"the notebook's code is larger than {MAX_CODE_BYTES >> 20} MiB")
-    if len(notes) > MAX_NOTES:
-        notes[MAX_NOTES:] = [f"... and {len(notes) - MAX_NOTES} more lines dropped"]
-    return text, tuple(notes)
+    return text, notes.done()
 
 
 def read_notebook(path: Path) -> tuple[str, tuple[str, ...]] | None:
@@ -195,7 +197,24 @@ _HELP = re.compile(r"(\?\??[\w.]*|[\w.]+\?\??)\s*(#.*)?$")
 _GET_IPYTHON = re.compile(r"\bget_ipython\s*\(")
 
 
-def _convert_cell(text: str, number: int, notes: list[str]) -> str:
+class _Notes:
+    """At most ``MAX_NOTES`` notes, then a count of the rest."""
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+        self.more = 0
+
+    def append(self, note: str) -> None:
+        if len(self.kept) < MAX_NOTES:
+            self.kept.append(note)
+        else:
+            self.more += 1
+
+    def done(self) -> tuple[str, ...]:
+        return tuple(self.kept) + ((f"... and {self.more} more lines dropped",) if self.more else ())
+
+
+def _convert_cell(text: str, number: int, notes: _Notes) -> str:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
