@@ -240,14 +240,15 @@ class Grader:
         try:
             for exercise in chosen:
                 file = files[exercise.name]
+                path = submission / (file.filename or f"{exercise.name}.py")
                 if file.problem:
                     result = scoring.refused(exercise, file.problem)
                 else:
                     result = _grade_one(
-                        self.pm, exercise, self.cases[exercise.name], file.text, submission, self.device,
+                        self.pm, exercise, self.cases[exercise.name], file.text, path, self.device,
                         self.plan, self._expected, lane.get(exercise.framework), deadline,
                     )
-                result = without_paths(result, self.plan.hide)  # where the references are is nobody's business
+                result = replace(without_paths(result, self.plan.hide), notes=file.notes)  # hidden paths: nobody's business
                 if report:
                     self.pm.hook.grader_report_exercise(result=result)
                 results.append(result)
@@ -369,9 +370,8 @@ class _Expected:
         return expected_values(frame)
 
 
-def _grade_one(pm, exercise, cases, source, submission, device, plan, expectations, zygote, deadline) -> ExerciseResult:
+def _grade_one(pm, exercise, cases, source, path, device, plan, expectations, zygote, deadline) -> ExerciseResult:
     started = time.monotonic()
-    path = submission / f"{exercise.name}.py"
     if source is None:
         return scoring.not_attempted(exercise, f"{path} does not exist")
     ctx = Context(device="cpu" if exercise.framework == "numpy" else device, role="student")

@@ -31,6 +31,7 @@ BUILTIN_PLUGINS = (
     "grader.commands.stubs",
     "grader.commands.gradescope",
     "grader.commands.release",
+    "grader.commands.nbgrader",
     "grader.reporters.terminal",
     "grader.reporters.jsonfile",
     "grader.reporters.junit",

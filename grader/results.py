@@ -58,6 +58,8 @@ class ExerciseResult:
         checks: One result per check, in declaration order.
         seconds: Wall time spent grading it.
         output: The start of what the student's code printed (truncated).
+        notes: What the grader did to the submission before grading it
+            (e.g. IPython lines dropped from a notebook), for the student.
     """
 
     name: str
@@ -65,6 +67,7 @@ class ExerciseResult:
     checks: tuple[CheckResult, ...]
     seconds: float = 0.0
     output: str = ""
+    notes: tuple[str, ...] = ()
 
     @property
     def score(self) -> float:
@@ -151,6 +154,7 @@ def report_to_dict(report: Report) -> dict:
                     }
                     for c in e.checks
                 ],
+                **({"notes": list(e.notes)} if e.notes else {}),
             }
             for e in report.exercises
         ],

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MAX_BYTES = 1 << 20
+#: Notebooks hold outputs (base64 images) that are never decoded: a larger cap.
+MAX_NOTEBOOK_BYTES = 16 << 20
 _FLAGS = (
     os.O_RDONLY
     | getattr(os, "O_NOFOLLOW", 0)
@@ -37,12 +39,16 @@ class Submission:
         problem: Why the file was refused (one line, never its content), or
             ``None``. ``text is None and problem is None``: the file is missing.
         notes: Remarks for the student that do not cost points (e.g. which of
-            two candidate files was graded).
+            two candidate files was graded, what a notebook's conversion
+            dropped).
+        filename: The file graded (``<name>.py`` or ``<name>.ipynb``), for
+            messages and tracebacks; empty when missing.
     """
 
     text: str | None
     problem: str | None = None
     notes: tuple[str, ...] = ()
+    filename: str = ""
 
     @property
     def missing(self) -> bool:
@@ -55,7 +61,10 @@ class Refused(Exception):
 
 
 def read(folder: Path, name: str) -> Submission:
-    """Read ``folder/<name>.py`` defensively.
+    """Read ``folder/<name>.py`` defensively, or else ``folder/<name>.ipynb``.
+
+    A notebook's code cells become the module (see ``grader.notebook``);
+    a notebook that cannot be converted is refused with the reason.
 
     Args:
         folder: The submission folder (trusted: given by the person running
@@ -65,7 +74,7 @@ def read(folder: Path, name: str) -> Submission:
     Returns:
         The file's text, or why it was refused, or a missing submission.
     """
-    filename = f"{name}.py"
+    filename, notebook = f"{name}.py", f"{name}.ipynb"
     try:
         dir_fd = open_folder(folder)
     except FileNotFoundError:
@@ -74,16 +83,32 @@ def read(folder: Path, name: str) -> Submission:
         return Submission(None, problem=str(exc))
     try:
         data = read_regular(dir_fd, filename, MAX_BYTES)
+        if data is not None:
+            also = _exists(dir_fd, notebook)
+            notes = (f"{notebook} was ignored: {filename} is graded",) if also else ()
+            return Submission(decode(data, filename), notes=notes, filename=filename)
+        data = read_regular(dir_fd, notebook, MAX_NOTEBOOK_BYTES)
+        if data is None:
+            return Submission(None)
     except Refused as exc:
-        return Submission(None, problem=str(exc))
+        return Submission(None, problem=str(exc), filename=filename)
     finally:
         os.close(dir_fd)
-    if data is None:
-        return Submission(None)
+    from grader.notebook import NotebookError, to_source  # standard library only, and only for notebooks
+
     try:
-        return Submission(decode(data, filename))
-    except Refused as exc:
-        return Submission(None, problem=str(exc))
+        text, notes = to_source(data)
+    except NotebookError as exc:
+        return Submission(None, problem=f"{notebook}: {exc}", filename=notebook)
+    return Submission(text, notes=notes, filename=notebook)
+
+
+def _exists(dir_fd: int, filename: str) -> bool:
+    try:
+        os.stat(filename, dir_fd=dir_fd, follow_symlinks=False)
+        return True
+    except OSError:
+        return False
 
 
 def open_folder(folder: Path) -> int:

@@ -71,6 +71,11 @@ def grader_report_exercise(result: ExerciseResult) -> None:
 def grader_report_finish(report: Report) -> None:
     style = _Style(sys.stdout)
     for exercise in report.exercises:
+        if exercise.notes:
+            _out()
+            _out(style(f"{exercise.name}: notes on your submission", "1"))
+            for note in exercise.notes:
+                _out(f"  - {_clean(note)}")
         if not exercise.attempted or exercise.score == exercise.max_score:
             continue
         _out()
