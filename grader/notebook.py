@@ -19,12 +19,8 @@ cell's ``nbgrader`` metadata) grade the module and are left out of it.
 
 from __future__ import annotations
 
-import errno
 import json
-import os
 import re
-import stat
-from pathlib import Path
 
 MAX_NOTEBOOK_BYTES = 16 << 20
 """Notebooks may be larger than ``.py`` files: their outputs hold base64 images."""
@@ -110,57 +106,6 @@ def to_source(data: bytes) -> tuple[str, tuple[str, ...]]:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_CODE_BYTES:
         raise NotebookError(f"the notebook's code is larger than {MAX_CODE_BYTES >> 20} MiB")
     return text, notes.done()
-
-
-def read_notebook(path: Path) -> tuple[str, tuple[str, ...]] | None:
-    """Read and convert ``path`` defensively; ``None`` when it does not exist.
-
-    A regular file only (a symbolic link, a FIFO or a device is refused
-    without being read), opened with ``O_NOFOLLOW``, its size checked before
-    anything is read. A file that cannot be graded becomes a module that
-    raises ``ImportError`` with the reason, so that the exercise gets zero
-    with that reason on every check and other exercises are unaffected; the
-    reason is also the first note.
-    """
-    try:
-        data = _read_capped(path, MAX_NOTEBOOK_BYTES)
-        text, notes = to_source(data)
-    except FileNotFoundError:
-        return None
-    except NotebookError as exc:
-        return _failing_module(f"{path.name}: {exc}"), (f"{path.name} was not graded: {exc}",)
-    except OSError as exc:
-        reason = "it is a symbolic link" if exc.errno == errno.ELOOP else f"could not read it ({exc.strerror})"
-        return _failing_module(f"{path.name}: {reason}"), (f"{path.name} was not graded: {reason}",)
-    return text, notes
-
-
-def _read_capped(path: Path, cap: int) -> bytes:
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(path, flags)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise NotebookError("it is not a regular file")
-        if info.st_size > cap:
-            raise NotebookError(f"the notebook is larger than {cap >> 20} MiB")
-        chunks, size = [], 0
-        while size <= cap:
-            chunk = os.read(fd, min(1 << 20, cap + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    data = b"".join(chunks)
-    if len(data) > cap:  # it grew while being read
-        raise NotebookError(f"the notebook is larger than {cap >> 20} MiB")
-    return data
-
-
-def _failing_module(reason: str) -> str:
-    return f"raise ImportError({reason!r})\n"
 
 
 def _language(metadata) -> str:

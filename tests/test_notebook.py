@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.notebook import MAX_NOTEBOOK_BYTES, NotebookError, read_notebook, to_source
+from grader import submission
+from grader.notebook import MAX_NOTEBOOK_BYTES, NotebookError, to_source
 
 ROOT = Path(__file__).resolve().parent.parent
 TOY_A = "import numpy as np\n\ndef add_one(x):\n    return np.asarray(x, dtype=np.float64) + 1.0\n\ndef total(x):\n    return float(np.sum(x))\n"
@@ -153,14 +154,12 @@ def test_a_200_mb_file_is_refused_before_anything_is_read(tmp_path):
         f.truncate(200 << 20)  # sparse: no disk, no memory
     tracemalloc.start()
     try:
-        text, notes = read_notebook(path)
+        read = submission.read(tmp_path, "toy_a")
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert peak < 1 << 20
-    assert notes == (f"toy_a.ipynb was not graded: the notebook is larger than {MAX_NOTEBOOK_BYTES >> 20} MiB",)
-    with pytest.raises(ImportError, match="larger than 16 MiB"):
-        exec(text, {})
+    assert read.text is None and read.problem == "toy_a.ipynb is larger than 16 MiB"
 
 
 def test_links_and_fifos_are_refused_without_reading(tmp_path):
@@ -168,9 +167,18 @@ def test_links_and_fifos_are_refused_without_reading(tmp_path):
     target.write_bytes(notebook(cell("x = 1\n")))
     (tmp_path / "link.ipynb").symlink_to(target)
     os.mkfifo(tmp_path / "fifo.ipynb")  # opening it for reading would block without O_NONBLOCK
-    assert read_notebook(tmp_path / "link.ipynb")[1] == ("link.ipynb was not graded: it is a symbolic link",)
-    assert read_notebook(tmp_path / "fifo.ipynb")[1] == ("fifo.ipynb was not graded: it is not a regular file",)
-    assert read_notebook(tmp_path / "missing.ipynb") is None
+    assert submission.read(tmp_path, "link").problem == "link.ipynb is a symbolic link: submit the file itself"
+    assert submission.read(tmp_path, "fifo").problem == "fifo.ipynb is a named pipe (FIFO), not a regular file"
+    assert submission.read(tmp_path, "missing").missing
+    assert submission.read(tmp_path, "real").text.strip().endswith("x = 1")
+
+
+def test_a_python_file_wins_over_a_notebook_with_a_note(tmp_path):
+    (tmp_path / "toy_a.py").write_text("y = 2\n")
+    (tmp_path / "toy_a.ipynb").write_bytes(notebook(cell("x = 1\n")))
+    read = submission.read(tmp_path, "toy_a")
+    assert read.text == "y = 2\n" and read.filename == "toy_a.py"
+    assert read.notes == ("toy_a.ipynb was ignored: toy_a.py is graded",)
 
 
 # --- grading ----------------------------------------------------------------------
@@ -214,11 +222,9 @@ def test_a_broken_notebook_costs_its_exercise_only(tmp_path):
     data = {e["name"]: e for e in json.loads(report.read_text())["exercises"]}
     assert data["toy_a"]["score"] == data["toy_a"]["max_score"] == 4 and "notes" not in data["toy_a"]
     assert data["toy_b"]["score"] == 0
-    (note,) = data["toy_b"]["notes"]
-    assert note.startswith("toy_b.ipynb was not graded: not a notebook: the file is not valid JSON")
     for check in data["toy_b"]["checks"]:
         assert check["status"] == "error" and "toy_b.ipynb: not a notebook: the file is not valid JSON" in check["message"]
-    assert f"  - {note}" in done.stdout  # the terminal report shows the note
+    assert "toy_b.ipynb: not a notebook: the file is not valid JSON" in done.stdout  # the terminal shows why
 
 
 def test_a_notebook_grades_like_its_py_file_and_notes_reach_the_report(tmp_path):

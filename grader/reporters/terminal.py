@@ -75,7 +75,7 @@ def grader_report_finish(report: Report) -> None:
             _out()
             _out(style(f"{exercise.name}: notes on your submission", "1"))
             for note in exercise.notes:
-                _out(f"  - {_clean(note)}")
+                _out(f"  - {bound(note, REPORT_LIMIT)}")
         if not exercise.attempted or exercise.score == exercise.max_score:
             continue
         _out()
