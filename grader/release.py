@@ -41,8 +41,10 @@ from grader.model import Exercise
 RELEASE_DATA = "_release"
 #: Folders of the ``grader`` package that never ship.
 PRIVATE = frozenset({"oracles", RELEASE_DATA, "__pycache__"})
-#: Files of the documentation that never ship (build output, caches).
-DOCS_SKIP = frozenset({"_build", "__pycache__", ".doctrees"})
+#: Parts of the documentation that never ship: build output and caches, and the
+#: build's own extension, which runs the reference solutions to draw the figures
+#: and so stays with them (students read the site the instructor publishes).
+DOCS_SKIP = frozenset({"_build", "__pycache__", ".doctrees", "_ext", "_figures", "course"})
 MAX_DIGEST_FILE = 1 << 20
 MAX_DIGEST_TOTAL = 32 << 20
 
