@@ -101,8 +101,8 @@ def _child(exercises: Sequence[Exercise], cases: dict, device_fd: int, out_fd: i
 
             from grader.cases import preload
 
-            preload(wanted)
             for exercise in wanted:
+                preload([exercise])  # each exercise's lazy imports just before it: the first frame comes sooner
                 results = compute(exercise, cases[exercise.name], device)
                 write_frame(out_fd, {"exercise": exercise.name, "results": results})
 
