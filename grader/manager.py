@@ -30,6 +30,7 @@ BUILTIN_PLUGINS = (
     "grader.commands.run",
     "grader.commands.stubs",
     "grader.commands.gradescope",
+    "grader.commands.batch",
     "grader.reporters.terminal",
     "grader.reporters.jsonfile",
     "grader.reporters.junit",
