@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+_PATH = re.compile(r"(?:/[^\s/:'\"]+)+/([^\s/:'\"]+)")
 _NUMBER = re.compile(r"(?<![A-Za-z_])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
@@ -41,9 +42,9 @@ class Failure:
 
 
 def feedback_group(message: str) -> str:
-    """A message's first line with every number replaced by ``N``: one group per kind of mistake."""
+    """A message's first line, numbers replaced by ``N`` and paths by their last part: one group per mistake."""
     lines = message.strip().splitlines()
-    first = lines[0].strip() if lines else ""
+    first = _PATH.sub(r"…/\1", lines[0].strip() if lines else "")
     return _NUMBER.sub("N", first)[:200] or "(no message)"
 
 

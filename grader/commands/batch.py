@@ -177,6 +177,8 @@ def _check_folders(root: Path, out: Path) -> None:
         raise UsageError(f"submissions folder {str(root)!r} does not exist")
     if not root.is_dir():
         raise UsageError(f"submissions {str(root)!r} is not a folder")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {str(out)!r} is not a folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
