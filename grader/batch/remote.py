@@ -73,7 +73,7 @@ def grade_on_cluster(address: str, config: Config, work: Sequence[Work], done: D
             pending[future] = w
             return future
 
-        finished = as_completed()
+        finished = as_completed(loop=client.loop)
         for _ in range(window):
             future = submit()
             if future is None:
