@@ -323,6 +323,7 @@ def test_stopped_batch_leaves_nothing_and_resumes_to_the_same_gradebook(tmp_path
     students = {s for s, _ in partial}
     assert 1 <= len(students) < 10
     assert all((s, e) in partial for s in students for e in ("toy_a", "toy_b"))  # a student is all or nothing
+    assert {row[2] for row in partial.values()} == {"graded"}  # nothing in flight was recorded as a failure
     assert not list(out.glob("reports/.*.tmp")) and not list(out.glob(".*.tmp"))
 
     resumed = subprocess.run(_command(root, out), cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -368,6 +369,34 @@ def test_dask_cluster_grades_the_same_class(tmp_path, monkeypatch):
     while time.monotonic() < deadline and [p for p in helpers if _is_alive(p)]:
         time.sleep(0.1)
     assert [p for p in helpers if _is_alive(p)] == []
+
+
+def test_each_worker_keeps_one_grader_per_configuration(monkeypatch):
+    import threading
+
+    import grader.grading
+    from grader.batch import remote
+
+    built = []
+
+    class FakeGrader:
+        def __init__(self, pm, exercises, device, *, time_limit=None, jobs=1):
+            self.thread = threading.current_thread()
+            self.names = [e.name for e in exercises]
+            self.jobs = jobs
+            built.append(self)
+
+    monkeypatch.setattr(grader.grading, "Grader", FakeGrader)
+    monkeypatch.setattr(remote, "_graders", {})
+    config = remote.Config(("tests.plugins.toy",), ("toy_b",), "cpu", None)
+    first = remote._warm(config, 3)
+    assert remote._warm(remote.Config(("tests.plugins.toy",), ("toy_b",), "cpu", None), 3) is first
+    assert first.names == ["toy_b"] and first.jobs == 3
+    assert first.thread is not threading.current_thread() and first.thread.is_alive()  # outlives task threads
+    other = remote._warm(remote.Config(("tests.plugins.toy",), ("toy_a", "toy_b"), "cpu", None), 1)
+    assert other is not first and len(built) == 2
+    with pytest.raises(RuntimeError, match="does not know the exercise 'nope'"):
+        remote._warm(remote.Config(("tests.plugins.toy",), ("nope",), "cpu", None), 1)
 
 
 def _parent(pid: int) -> int:
