@@ -435,3 +435,46 @@ def test_real_exercises(capsys, tmp_path):
         solved = found[("solved", name)]
         assert solved[2] == "graded" and solved[3] == solved[4] > 0 and set(solved[5]) == {"passed"}
         assert found[("stubs", name)][3] == 0
+
+
+# --- the progress bar ---------------------------------------------------------------
+
+
+class _Terminal:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_counts_failures_on_a_terminal_only(monkeypatch):
+    from grader.batch.progress import Progress
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    progress = Progress(3)
+    progress.update(below_full=True, error=False)
+    progress.update(below_full=True, error=True)
+    progress.update(below_full=False, error=False)
+    progress.close()
+    assert (progress.failed, progress.errors) == (2, 1)
+    assert "3/3" in terminal.text and "failed=2" in terminal.text and "errors=1" in terminal.text
+
+    class Pipe(_Terminal):
+        def isatty(self) -> bool:
+            return False
+
+    pipe = Pipe()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    quiet = Progress(3)
+    quiet.update(below_full=True, error=False)
+    quiet.close()
+    assert pipe.text == "" and quiet.failed == 1

@@ -85,6 +85,8 @@ def _intermixed(base: type) -> type:
 
 
 def batch(args, pm) -> int:
+    import sqlite3
+
     from grader.batch import analytics, exports, files, plan
     from grader.batch.gradebook import Gradebook, GradebookError
     from grader.batch.progress import Progress
@@ -131,9 +133,15 @@ def batch(args, pm) -> int:
         previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             if args.scheduler:
-                from grader.batch.remote import Config, grade_on_cluster
-
-                config = Config(tuple(args.plugins), tuple(names), args.device, args.time_limit)
+                try:
+                    from grader.batch.remote import Config, grade_on_cluster
+                    import distributed  # noqa: F401
+                except ImportError:
+                    raise UsageError(
+                        "--scheduler needs dask's distributed package: pip install 'torch-exercise-grader[batch]'"
+                    ) from None
+                plugins = [*args.plugins, *(p.strip() for p in os.environ.get("GRADER_PLUGINS", "").split(","))]
+                config = Config(tuple(p for p in plugins if p), tuple(names), args.device, args.time_limit)
                 grade_on_cluster(args.scheduler, config, todo, done)
             else:
                 from grader.batch.local import grade_here
@@ -144,12 +152,17 @@ def batch(args, pm) -> int:
                 )
         except DeviceError as exc:
             raise UsageError(str(exc)) from None
+        except sqlite3.Error as exc:
+            raise UsageError(f"cannot write the gradebook: {exc}") from None
         finally:
             signal.signal(signal.SIGTERM, previous)
             progress.close()
         class_names = [s.name for s in students]
-        reports = exports.write_reports(book, out, class_names, names)
-        exports.write_csv(out / "grades.csv", reports, names)
+        try:
+            reports = exports.write_reports(book, out, class_names, names)
+            exports.write_csv(out / "grades.csv", reports, names)
+        except OSError as exc:
+            raise UsageError(f"cannot write to {str(out)!r}: {exc.strerror or exc}") from None
         rows = book.check_rows(class_names, names)
     print(
         f"{len(todo)} of {len(students)} students graded, {len(students) - len(todo)} up to date"
