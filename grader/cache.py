@@ -43,8 +43,11 @@ def _grader_digest() -> str:
     return digest.hexdigest()
 
 
-def key(exercise: Exercise, device: str) -> str | None:
-    """The cache key of an exercise's expected values, or ``None`` if unknown."""
+def key(exercise: Exercise, device: str, hidden: int | None = None) -> str | None:
+    """The cache key of an exercise's expected values, or ``None`` if unknown.
+
+    ``hidden`` is the seed of the exercise's hidden cases (``None``: none).
+    """
     files = set()
     for check in exercise.checks:
         if isinstance(check, Check):
@@ -67,7 +70,7 @@ def key(exercise: Exercise, device: str) -> str | None:
     except importlib.metadata.PackageNotFoundError:
         return None
     digest = hashlib.sha256()
-    header = [exercise.name, str(exercise.seed), device, *versions, _grader_digest()]
+    header = [exercise.name, str(exercise.seed), str(hidden), device, *versions, _grader_digest()]
     digest.update("\0".join(header).encode())
     for path in sorted(files):
         try:

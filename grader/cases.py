@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import os
 
 import numpy as np
 
@@ -16,8 +17,37 @@ from grader.errors import PluginError
 from grader.model import Case, Check, Exercise
 
 
-def make_cases(exercise: Exercise) -> dict[str, list[Case]]:
-    """Run every check's seeded case factory.
+SECRET_ENV = "GRADER_SECRET"
+
+
+def course_secret() -> str:
+    """The instructor's course secret (``GRADER_SECRET``), or ``""`` where there is none.
+
+    With a secret, every check also gets *hidden* cases: its factory drawn
+    again from a generator seeded with the secret. They exist only where the
+    secret does (the instructor's grader, the Gradescope package), never in
+    the student's release.
+    """
+    return os.environ.get(SECRET_ENV, "")
+
+
+def hidden_key(secret: str, exercise: str) -> int | None:
+    """The seed of an exercise's hidden cases, derived from the course secret (``None``: no secret).
+
+    Student processes get this number, never the secret itself.
+    """
+    if not secret:
+        return None
+    return int.from_bytes(hashlib.sha256(f"{secret}\0{exercise}".encode()).digest()[:8], "big")
+
+
+def make_cases(exercise: Exercise, hidden: int | None = None) -> dict[str, list[Case]]:
+    """Run every check's seeded case factory: the public cases, then any hidden ones.
+
+    Args:
+        hidden: The exercise's :func:`hidden_key`, or ``None`` for public
+            cases only. Hidden cases come after the public ones and are
+            marked ``Case.hidden``; their labels say nothing of their inputs.
 
     Raises:
         PluginError: when a factory fails or returns something malformed.
@@ -27,16 +57,23 @@ def make_cases(exercise: Exercise) -> dict[str, list[Case]]:
         if not isinstance(check, Check):
             continue
         digest = int.from_bytes(hashlib.sha256(check.name.encode()).digest()[:4], "big")
-        rng = np.random.default_rng([exercise.seed, digest])
-        where = f"plugin {exercise.plugin!r}, exercise {exercise.name!r}, check {check.name!r}"
-        try:
-            made = list(check.cases(rng))
-        except Exception as exc:
-            raise PluginError(f"{where}: the case factory failed: {type(exc).__name__}: {exc}") from None
-        if not made or not all(isinstance(c, Case) and isinstance(c.inputs, dict) for c in made):
-            raise PluginError(f"{where}: the case factory must return a non-empty list of grader.Case")
+        made = _draw(exercise, check, np.random.default_rng([exercise.seed, digest]))
+        if hidden is not None:
+            drawn = _draw(exercise, check, np.random.default_rng([exercise.seed, digest, hidden]))
+            made += [Case(f"hidden case {i + 1}", c.inputs, hidden=True) for i, c in enumerate(drawn)]
         cases[check.name] = made
     return cases
+
+
+def _draw(exercise: Exercise, check: Check, rng: np.random.Generator) -> list[Case]:
+    where = f"plugin {exercise.plugin!r}, exercise {exercise.name!r}, check {check.name!r}"
+    try:
+        made = list(check.cases(rng))
+    except Exception as exc:
+        raise PluginError(f"{where}: the case factory failed: {type(exc).__name__}: {exc}") from None
+    if not made or not all(isinstance(c, Case) and isinstance(c.inputs, dict) for c in made):
+        raise PluginError(f"{where}: the case factory must return a non-empty list of grader.Case")
+    return made
 
 
 def preload(exercises) -> None:

@@ -14,16 +14,19 @@ from typing import Any
 import numpy as np
 
 from grader.plain import NotPlain, TensorData
+from grader.text import bound, quote
+
+_KEYS_SHOWN = 5
 
 
 def describe(value: Any) -> str:
     """A short description of a plain value's kind, for messages."""
     if isinstance(value, TensorData):
-        return f"{value.dtype} tensor of shape {_shape(value.shape)} on {value.device}"
+        return f"{bound(value.dtype, 32)} tensor of shape {_shape(value.shape)} on {bound(value.device, 32)}"
     if isinstance(value, np.ndarray):
         return f"{value.dtype} array of shape {_shape(value.shape)}"
     if isinstance(value, NotPlain):
-        return f"an object of type {value.type_name}"
+        return f"an object of type {bound(value.type_name, 80)}"
     if isinstance(value, (list, tuple)):
         return f"a {type(value).__name__} of length {len(value)}"
     if isinstance(value, dict):
@@ -40,8 +43,13 @@ def _shape(shape: tuple[int, ...]) -> str:
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.10g}"
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return quote(value, 80)
+
+
+def _keys(keys: list) -> str:
+    shown = ", ".join(quote(k, 40) for k in keys[:_KEYS_SHOWN])
+    more = f", ...] ({len(keys)} in all)" if len(keys) > _KEYS_SHOWN else "]"
+    return "[" + shown + more
 
 
 def mismatch(expected: Any, got: Any, rtol: float, atol: float, path: str = "result") -> str | None:
@@ -61,7 +69,7 @@ def mismatch(expected: Any, got: Any, rtol: float, atol: float, path: str = "res
             if getattr(got, what) != getattr(expected, what):
                 return (
                     f"{path}: expected a tensor with {what} {getattr(expected, what)}, "
-                    f"got {getattr(got, what)}"
+                    f"got {bound(getattr(got, what), 32)}"
                 )
         return _arrays(expected.array, got.array, rtol, atol, path)
     if isinstance(expected, np.ndarray):
@@ -88,10 +96,10 @@ def mismatch(expected: Any, got: Any, rtol: float, atol: float, path: str = "res
         if sorted(got) != sorted(expected):
             missing = sorted(set(expected) - set(got))
             extra = sorted(set(got) - set(expected))
-            parts = [f"missing keys {missing}" if missing else "", f"unexpected keys {extra}" if extra else ""]
+            parts = [f"missing keys {_keys(missing)}" if missing else "", f"unexpected keys {_keys(extra)}" if extra else ""]
             return f"{path}: " + ", ".join(p for p in parts if p)
         for key in expected:
-            message = mismatch(expected[key], got[key], rtol, atol, f"{path}[{key!r}]")
+            message = mismatch(expected[key], got[key], rtol, atol, f"{path}[{quote(key, 40)}]")
             if message:
                 return message
         return None

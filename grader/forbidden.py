@@ -74,13 +74,17 @@ def forbid(
     return inspect
 
 
-def numpy_only(filename: str, hint: str, points: float = 1) -> SourceCheck:
+def numpy_only(
+    filename: str, hint: str, points: float = 1, requires: tuple[str, ...] | None = None
+) -> SourceCheck:
     """The usual static check of a numpy exercise: the module does not import torch.
 
     Args:
         filename: The submission's file name, for feedback (``"polyfit.py"``).
         hint: What to tell a student who imported torch.
         points: Points for the check.
+        requires: The value checks that must pass for it to count (see
+            :class:`~grader.model.SourceCheck`); ``None``: all of them.
     """
     return SourceCheck(
         name="numpy_only",
@@ -89,6 +93,7 @@ def numpy_only(filename: str, hint: str, points: float = 1) -> SourceCheck:
         inspect=forbid(modules=("torch",), reason="this exercise is numpy only"),
         description="The module does not import torch.",
         hint=hint,
+        requires=requires,
     )
 
 

@@ -34,51 +34,46 @@ from typing import Sequence
 
 import pluggy
 
-from grader import cache, sandbox, scoring, supervisor
-from grader.cases import make_cases, preload  # noqa: F401  (public here since the first release)
+from grader import cache, sandbox, scoring, supervisor, view
+from grader import submission as submitted
+from grader.cases import course_secret, hidden_key, make_cases, preload  # noqa: F401  (make_cases, preload: public here)
 from grader.device import choose, resolve
 from grader.errors import PluginError
 from grader.model import Check, Context, Exercise
 from grader.reference import ReferenceProcess, expected_values
-from grader.results import ExerciseResult, Report, Session
+from grader.release import provenance, release_folder, shipped_expected
+from grader.results import ExerciseResult, Report, Session, without_paths
 from grader.zygote import Zygote, ZygoteError, import_path
 
-MAX_SOURCE_BYTES = 1 << 20
+RELEASE_SCOPE = "hidden checks are graded by your instructor"
 
 
 def hidden_paths(exercises: Sequence[Exercise]) -> tuple[str, ...]:
-    """Folders student code must not see: each reference's folder and the repository history."""
+    """Folders student code must not see: references, oracle modules, repository history.
+
+    The sandbox's view of the file system is an allow-list; these are covered
+    even where they lie inside an allowed folder (the oracles inside the
+    ``grader`` package, a pack's references inside site-packages).
+    """
     before = set(sys.modules)
     hidden: set[str] = set()
     for exercise in exercises:
-        try:
-            spec = importlib.util.find_spec(exercise.reference)
-        except (ImportError, ValueError):
-            spec = None
-        if spec is None or not spec.origin:
-            continue
-        folder = Path(spec.origin).resolve().parent
-        hidden.add(str(folder))
-        for parent in folder.parents:
-            if (parent / ".git").is_dir():
-                hidden.add(str(parent / ".git"))
-                break
+        for name in (exercise.reference, exercise.oracles):
+            try:
+                spec = importlib.util.find_spec(name) if name else None
+            except (ImportError, ValueError):
+                spec = None
+            if spec is None or not spec.origin:
+                continue
+            folder = Path(spec.origin).resolve().parent
+            hidden.add(str(folder))
+            for parent in folder.parents:
+                if (parent / ".git").exists():
+                    hidden.add(str(parent / ".git"))
+                    break
     for name in set(sys.modules) - before:  # find_spec imported parent packages
         del sys.modules[name]
     return tuple(sorted(hidden))
-
-
-def read_source(path: Path) -> str | None:
-    """The submission's text, or ``None`` when the file does not exist."""
-    try:
-        data = path.read_bytes()[: MAX_SOURCE_BYTES + 1]
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        return f"raise ImportError({f'could not read the file: {exc}'!r})\n"
-    if len(data) > MAX_SOURCE_BYTES:
-        return "raise ImportError('the file is larger than 1 MiB')\n"
-    return data.decode("utf-8", "replace")
 
 
 def grade(
@@ -87,6 +82,7 @@ def grade(
     submission: Path,
     device: str = "auto",
     time_limit: float | None = None,
+    secret: str | None = None,
 ) -> Report:
     """Grade ``submission`` on ``exercises`` and return the report.
 
@@ -96,16 +92,20 @@ def grade(
     Args:
         time_limit: Seconds the whole submission may take in student
             processes (``None``: only each exercise's own limit).
+        secret: The course secret for hidden cases (default:
+            ``GRADER_SECRET``).
 
     Raises:
         grader.device.DeviceError: when the requested device is missing.
         PluginError: when an exercise plugin is broken, or cannot be loaded
             into a student process without its answers.
     """
-    sources = {e.name: read_source(submission / f"{e.name}.py") for e in exercises}
-    needed = [e.name for e in exercises if sources[e.name] is not None]
-    with Grader(pm, exercises, device, time_limit=time_limit, compute=needed, exclude=(submission,)) as grader:
-        return grader.grade(submission, sources=sources)
+    files = {e.name: submitted.read(submission, e.name) for e in exercises}
+    needed = [name for name, file in files.items() if file.text is not None]
+    with Grader(
+        pm, exercises, device, time_limit=time_limit, compute=needed, exclude=(submission,), secret=secret
+    ) as grader:
+        return grader.grade(submission, sources=files)
 
 
 class Grader:
@@ -121,6 +121,8 @@ class Grader:
         compute: Exercises whose expected values to compute (default: all).
         jobs: How many lanes to keep (concurrent :meth:`grade` calls).
         exclude: Folders left off the zygotes' import path (submissions).
+        secret: The course secret that draws hidden cases (default:
+            ``GRADER_SECRET``; empty: public cases only).
     """
 
     def __init__(
@@ -133,14 +135,18 @@ class Grader:
         compute: Sequence[str] | None = None,
         jobs: int = 1,
         exclude: Sequence[Path] = (),
+        secret: str | None = None,
     ) -> None:
         self.pm = pm
         self.exercises = list(exercises)
         self.time_limit = time_limit
         sandbox.shield_memory()
-        self.cases = {e.name: make_cases(e) for e in self.exercises}
+        self.release = release_folder() is not None  # a student release: shipped values, public cases only
+        secret = "" if self.release else course_secret() if secret is None else secret
+        self._hidden = {e.name: hidden_key(secret, e.name) for e in self.exercises}
+        self.cases = {e.name: make_cases(e, self._hidden[e.name]) for e in self.exercises}
         wanted = set(compute if compute is not None else (e.name for e in self.exercises))
-        computed = [e for e in self.exercises if e.name in wanted]
+        computed = [e for e in self.exercises if e.name in wanted and not self.release]
         self._references = ReferenceProcess(computed, self.cases)  # forked first: it imports torch meanwhile
         self._exclude = tuple(exclude)
         self._lanes: queue.SimpleQueue = queue.SimpleQueue()
@@ -154,11 +160,13 @@ class Grader:
                 self._lanes.put(self._lane())
             store = cache.folder()
             self.plan = sandbox.Plan(hide=hidden_paths(self.exercises) + _existing(store))
-            self.protections = sandbox.detect(self.plan)
+            self.protections = sandbox.detect(_plan_for(self.exercises, self.plan))
             if not self.protections["read-only file system"]:
                 store = None  # student code could write to the cache: do not trust it
             self.device = _device(device, self._all[0].get("torch"))
-            self._expected = _Expected(self._references, store, computed, self.cases, self.device)
+            self._expected = _Expected(
+                self._references, None if self.release else store, computed, self.cases, self.device, self._hidden
+            )
             if self.device == "cuda" and any(e.framework == "torch" for e in self.exercises):
                 # The address-space cap breaks CUDA: only a memory cgroup caps torch exercises there.
                 self.protections["memory cap"] = self.protections["process count capped"]
@@ -170,7 +178,7 @@ class Grader:
         path = import_path(self._exclude)
         label = " ".join(str(folder) for folder in self._exclude) or "grader"
         lane = {
-            flavour: Zygote(flavour, plugins, path, label=label)
+            flavour: Zygote(flavour, plugins, path, label=label, hidden=self._hidden)
             for flavour, plugins in self._plugins.items()
             if plugins
         }
@@ -202,23 +210,28 @@ class Grader:
         """Grade one submission folder. Thread-safe.
 
         Args:
-            sources: Exercise name -> source text (``None``: missing), when
-                already read (e.g. shipped to a cluster worker); otherwise
-                the files are read here.
+            sources: Exercise name -> a :class:`grader.submission.Submission`
+                or its text (``None``: missing), when already read (e.g.
+                shipped to a cluster worker); otherwise the files are read
+                here, defensively (see ``grader.submission``).
             only: Grade just these exercises (default: all of this grader's).
             report: Call the ``grader_report_*`` hooks as grading goes.
         """
         chosen = [e for e in self.exercises if only is None or e.name in only]
         started = time.monotonic()
         deadline = started + self.time_limit if self.time_limit else None
-        if sources is None:
-            sources = {e.name: read_source(submission / f"{e.name}.py") for e in chosen}
+        files = {
+            e.name: _as_submission(sources[e.name]) if sources is not None else submitted.read(submission, e.name)
+            for e in chosen
+        }
         session = Session(
             exercises=tuple(e.name for e in chosen),
             submission=str(submission),
             device=self.device,
             protections=dict(self.protections),
             note=sandbox.note(self.protections),
+            scope=RELEASE_SCOPE if self.release else "",
+            provenance=provenance(submission),
         )
         if report:
             self.pm.hook.grader_report_start(session=session)
@@ -226,16 +239,30 @@ class Grader:
         results = []
         try:
             for exercise in chosen:
-                result = _grade_one(
-                    self.pm, exercise, self.cases[exercise.name], sources[exercise.name], submission, self.device,
-                    self.plan, self._expected, lane.get(exercise.framework), deadline,
-                )
+                file = files[exercise.name]
+                path = submission / (file.filename or f"{exercise.name}.py")
+                if file.problem:
+                    result = scoring.refused(exercise, file.problem)
+                else:
+                    result = _grade_one(
+                        self.pm, exercise, self.cases[exercise.name], file.text, path, self.device,
+                        self.plan, self._expected, lane.get(exercise.framework), deadline,
+                    )
+                result = replace(without_paths(result, self.plan.hide), notes=file.notes)  # hidden paths: nobody's business
                 if report:
                     self.pm.hook.grader_report_exercise(result=result)
                 results.append(result)
         finally:
             self._lanes.put(lane)
         return Report(session=session, exercises=tuple(results), seconds=time.monotonic() - started)
+
+
+def _as_submission(value) -> submitted.Submission:
+    if isinstance(value, submitted.Submission):
+        return value
+    if value is None or isinstance(value, str):
+        return submitted.Submission(value)
+    raise TypeError(f"a submission's source must be text, None or a Submission, not {type(value).__name__}")
 
 
 def _module_name(pm: pluggy.PluginManager, exercise: Exercise) -> str:
@@ -260,6 +287,23 @@ def _device(request: str, zygote: Zygote | None) -> str:
     return choose(request, found["cuda"], found["mps"])
 
 
+def _plan_for(exercises: Sequence[Exercise], plan: sandbox.Plan) -> sandbox.Plan:
+    """``plan`` for a sandbox that runs ``exercises``' probes.
+
+    The view holds the grader and the packages of the plugin modules whose
+    probes run there; numpy exercises also hide the torch distribution, so
+    that their students cannot call torch.
+    """
+    modules = ["grader"]
+    for exercise in exercises:
+        modules.append(exercise.plugin)
+        modules += [getattr(c.probe, "__module__", None) or "" for c in exercise.checks if isinstance(c, Check)]
+    hide = plan.hide
+    if exercises and all(e.framework == "numpy" for e in exercises):
+        hide += view.torch_paths()
+    return replace(plan, view=view.view_paths(modules), hide=hide)
+
+
 def _existing(store: Path | None) -> tuple[str, ...]:
     if store is None:
         return ()
@@ -277,7 +321,9 @@ class _Expected:
     holding expected values here exposes nothing to them.
     """
 
-    def __init__(self, references: ReferenceProcess, store: Path | None, graded, cases: dict, device: str) -> None:
+    def __init__(
+        self, references: ReferenceProcess, store: Path | None, graded, cases: dict, device: str, hidden: dict
+    ) -> None:
         self.lock = threading.Lock()  # lanes grade in threads; the reference process answers in order
         self.values: dict[str, dict] = {}
         self.references = references
@@ -288,7 +334,7 @@ class _Expected:
         self.keys: dict[str, str] = {}
         if store is not None:
             for exercise in graded:
-                entry = cache.key(exercise, "cpu" if exercise.framework == "numpy" else device)
+                entry = cache.key(exercise, "cpu" if exercise.framework == "numpy" else device, hidden.get(exercise.name))
                 if entry:
                     self.keys[exercise.name] = entry
         self.cached = {name for name, entry in self.keys.items() if (store / f"{entry}.json").is_file()}
@@ -302,6 +348,9 @@ class _Expected:
             return self.values[name]
 
     def _get(self, name: str, deadline: float) -> dict:
+        shipped = shipped_expected(name, self.cases[name])
+        if shipped is not None:  # a student release: never a reference
+            return expected_values(shipped)
         frame = None
         if name in self.cached:
             frame = cache.load(self.store, self.keys[name])
@@ -321,9 +370,8 @@ class _Expected:
         return expected_values(frame)
 
 
-def _grade_one(pm, exercise, cases, source, submission, device, plan, expectations, zygote, deadline) -> ExerciseResult:
+def _grade_one(pm, exercise, cases, source, path, device, plan, expectations, zygote, deadline) -> ExerciseResult:
     started = time.monotonic()
-    path = submission / f"{exercise.name}.py"
     if source is None:
         return scoring.not_attempted(exercise, f"{path} does not exist")
     ctx = Context(device="cpu" if exercise.framework == "numpy" else device, role="student")
@@ -347,24 +395,62 @@ def _grade_one(pm, exercise, cases, source, submission, device, plan, expectatio
 
     try:
         outcomes, output = supervisor.run_exercise(
-            exercise, cases, str(path), source, ctx, replace(plan, memory_limit_mb=memory), zygote,
+            exercise, cases, str(path), source, ctx, replace(_plan_for([exercise], plan), memory_limit_mb=memory), zygote,
             deadline=deadline, judge=judge,
         )
     except ZygoteError as exc:
         raise PluginError(f"exercise {exercise.name!r}: student processes cannot be prepared: {exc}") from None
+    if any(case.hidden for listed in cases.values() for case in listed):
+        outcomes = {
+            key: _masked(outcome) if cases[exercise.checks[key[0]].name][key[1]].hidden else outcome
+            for key, outcome in outcomes.items()
+        }
+        output = HIDDEN_OUTPUT if output else ""
     checks = [
         scoring.score_check(exercise, i, cases[check.name], expected, outcomes, _verdict)
         if isinstance(check, Check)
         else scoring.score_source_check(check, source)
         for i, check in enumerate(exercise.checks)
     ]
+    checks = scoring.apply_requirements(exercise, checks)
     return ExerciseResult(
         name=exercise.name,
         title=exercise.title,
-        checks=tuple(scoring.finish_static_checks(exercise, checks)),
+        checks=tuple(_counted(result, spec, cases) for result, spec in zip(checks, exercise.checks)),
         seconds=time.monotonic() - started,
         output=output,
     )
+
+
+HIDDEN = "details of hidden cases are not shown"
+HIDDEN_OUTPUT = f"(what your code printed is not shown: this exercise ran hidden cases, and {HIDDEN})"
+
+
+def _masked(outcome: supervisor.Outcome) -> supervisor.Outcome:
+    """An outcome of a hidden case, with nothing the submission chose left in it.
+
+    A submission could otherwise smuggle a hidden input out through its
+    return value, its exception's type or text, its exit status or what it
+    prints, and hard-code the answer next time.
+    """
+    if outcome.kind == "value":
+        return replace(outcome, value=outcome.value if outcome.value in (True, None) else f"wrong result ({HIDDEN})")
+    if outcome.kind == "raised":
+        kind = outcome.error.get("type") if isinstance(outcome.error, dict) else ""
+        if kind == scoring.NOT_ATTEMPTED:  # one bit, and the stub's normal state
+            return replace(outcome, error={"type": kind, "message": "", "trace": [], "stage": outcome.error.get("stage")})
+        return replace(outcome, error={"type": "an exception", "message": f"({HIDDEN})", "trace": []})
+    if outcome.kind == "crashed":
+        return replace(outcome, message=f"the process stopped ({HIDDEN})")
+    return outcome  # timeouts: the grader's own words
+
+
+def _counted(result, check, cases: dict):
+    """A behavioural check's result with its public and hidden case counts."""
+    if not isinstance(check, Check):
+        return result
+    hidden = sum(case.hidden for case in cases[check.name])
+    return replace(result, public_cases=len(cases[check.name]) - hidden, hidden_cases=hidden, hidden=hidden > 0)
 
 
 def _verdict(check, case, want, got):

@@ -30,6 +30,8 @@ BUILTIN_PLUGINS = (
     "grader.commands.run",
     "grader.commands.stubs",
     "grader.commands.gradescope",
+    "grader.commands.release",
+    "grader.commands.nbgrader",
     "grader.commands.batch",
     "grader.reporters.terminal",
     "grader.reporters.jsonfile",

@@ -9,6 +9,17 @@ The grader runs a check's ``probe`` twice on the same inputs: once with the
 reference module, in a process that never runs student code, and once with
 the student's module, in a sandboxed child. Both results travel as plain data
 (numbers, strings, arrays) and are compared in the grader's own process.
+
+Expected values may also come from an *oracle*: a function of the
+exercise's oracle module (``Exercise.oracles``), named by the check. The
+plugin module only names it: the process that runs student code imports the
+plugin modules (probes and case factories) but never an oracle module or a
+reference module, so a submission cannot find them there.
+
+Some checks are *side constraints* (the inputs are left unchanged, a
+function is called in batches, no forbidden API is used): on their own a
+submission that does nothing would pass them. They name, in ``requires``,
+the value checks that must pass for them to count.
 """
 
 from __future__ import annotations
@@ -33,10 +44,14 @@ class Case:
         inputs: Plain data only (``numpy.ndarray``, numbers, strings, lists,
             tuples, dicts): it is sent to the reference process and to the
             sandboxed student process.
+        hidden: Whether the case is hidden (drawn with the course secret,
+            graded only by the instructor): feedback on it never shows the
+            submission's output, return value or exception text.
     """
 
     label: str
     inputs: Mapping[str, Any]
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,7 +69,7 @@ class Context:
 
 
 Probe = Callable[[Any, Mapping[str, Any], Context], Any]
-Oracle = Callable[[Mapping[str, Any], Context], Any]
+Oracle = Callable[[Mapping[str, Any], Context], Any]  # a function of an oracle module
 CaseFactory = Callable[[Any], "list[Case]"]  # called with a numpy.random.Generator
 
 
@@ -73,15 +88,25 @@ class Check:
         probe: ``probe(module, inputs, ctx)`` runs the code under test and
             returns plain data, or raises. ``module`` is the student's module
             or the reference module.
-        oracle: Optional ``oracle(inputs, ctx)`` that computes the expected
-            value directly (typically with torch autograd or a torch module);
-            when absent the expected value is ``probe(reference, ...)``.
+        oracle: Optional name of a function ``oracle(inputs, ctx)`` of the
+            exercise's oracle module (``Exercise.oracles``) that computes
+            the expected value directly (typically with torch autograd or a
+            torch module); when absent the expected value is
+            ``probe(reference, ...)``. A name, never the function itself:
+            the plugin module is loaded where student code runs, the oracle
+            module only in the reference process.
         description: One sentence on what the check proves.
         hint: Advice shown to the student when the check fails.
         rtol: Relative tolerance for floating-point comparisons.
         atol: Absolute tolerance for floating-point comparisons.
         time_limit: Seconds one case may take in the student's process.
         compare: Name of the comparator (see ``grader_compare``).
+        requires: Empty for a value check (its points stand on their own).
+            For a side-constraint check (arguments left unchanged, calls
+            batched, a function used): the names of the value checks of
+            the same exercise that must all pass for this check to count,
+            typically those of the functions it calls. Until they do, it
+            scores 0 and reads "not yet counted".
     """
 
     name: str
@@ -89,13 +114,14 @@ class Check:
     points: float
     cases: CaseFactory
     probe: Probe
-    oracle: Oracle | None = None
+    oracle: str | None = None
     description: str = ""
     hint: str = ""
     rtol: float = 1e-7
     atol: float = 1e-10
     time_limit: float = 10.0
     compare: str = "values"
+    requires: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +136,11 @@ class SourceCheck:
             messages for the student; empty when the source is fine.
         description: One sentence on what the check proves.
         hint: Advice shown when the check fails.
+        requires: The value checks (:class:`Check` names) that must all
+            pass for this check to count, usually those of the functions
+            the source rule is about: an untouched stub uses no forbidden
+            API either. ``None`` (the default) requires every value check
+            of the exercise.
     """
 
     name: str
@@ -118,6 +149,7 @@ class SourceCheck:
     inspect: Callable[[str], "list[str]"]
     description: str = ""
     hint: str = ""
+    requires: tuple[str, ...] | None = None
 
 
 AnyCheck = Union[Check, SourceCheck]
@@ -145,6 +177,12 @@ class Exercise:
             student's processes, so that each does not pay for them: torch
             imports some lazily and slowly (see ``grader.probing.AUTOGRAD``
             and ``grader.probing.OPTIM``). Imports only: no computation.
+        oracles: Dotted module name of the exercise's oracle module
+            (``"grader.oracles.optim"``), whose functions the checks name
+            in ``Check.oracle``; empty when no check has an oracle. Like
+            the reference it is imported only in the reference process, so
+            it may import the plugin module but the plugin module must
+            never import it.
         plugin: Name of the plugin that declared the exercise (filled in by
             the grader).
     """
@@ -158,11 +196,23 @@ class Exercise:
     time_limit: float = 60.0
     memory_limit_mb: int = 2048
     preload: tuple[str, ...] = ()
+    oracles: str = ""
     plugin: str = field(default="", compare=False)
 
     @property
     def max_score(self) -> float:
         return float(sum(check.points for check in self.checks))
+
+    def requirements(self, check: AnyCheck) -> tuple[str, ...]:
+        """The value checks that must pass for ``check`` to count (empty: none)."""
+        if check.requires is not None:
+            return tuple(check.requires)
+        return tuple(c.name for c in self.checks if _is_value_check(c))
+
+
+def _is_value_check(check: Any) -> bool:
+    """A behavioural check whose points stand on their own."""
+    return isinstance(check, Check) and not check.requires
 
 
 class ExerciseDefinitionError(ValueError):
@@ -190,6 +240,12 @@ def validate(exercise: Any, plugin: str) -> Exercise:
         raise ExerciseDefinitionError(f"{where}: framework must be 'numpy' or 'torch'")
     if not isinstance(exercise.reference, str) or not exercise.reference:
         raise ExerciseDefinitionError(f"{where}: reference must be a dotted module name")
+    if not isinstance(exercise.oracles, str) or (exercise.oracles and not _dotted_name(exercise.oracles)):
+        raise ExerciseDefinitionError(f"{where}: oracles must be a dotted module name (or empty)")
+    if exercise.oracles and exercise.oracles in (plugin, exercise.reference):
+        raise ExerciseDefinitionError(
+            f"{where}: oracles must be a module of its own, not the plugin or the reference module"
+        )
     if not exercise.checks:
         raise ExerciseDefinitionError(f"{where}: declares no checks")
     if not all(isinstance(m, str) and m for m in exercise.preload):
@@ -214,14 +270,60 @@ def validate(exercise: Any, plugin: str) -> Exercise:
                 raise ExerciseDefinitionError(
                     f"{where}, check {check.name!r}: probe and cases must be callables"
                 )
-            if check.oracle is not None and not callable(check.oracle):
-                raise ExerciseDefinitionError(f"{where}, check {check.name!r}: oracle must be callable")
+            _validate_oracle(exercise, check, f"{where}, check {check.name!r}")
             if check.time_limit <= 0 or check.rtol < 0 or check.atol < 0:
                 raise ExerciseDefinitionError(
                     f"{where}, check {check.name!r}: time limit and tolerances must be positive"
                 )
         elif not callable(check.inspect):
             raise ExerciseDefinitionError(f"{where}, check {check.name!r}: inspect must be callable")
+    for check in exercise.checks:
+        _validate_requires(exercise, check, f"{where}, check {check.name!r}")
     from dataclasses import replace
 
     return replace(exercise, plugin=plugin)
+
+
+def _dotted_name(name: str) -> bool:
+    return all(part.isidentifier() for part in name.split("."))
+
+
+def _validate_oracle(exercise: Exercise, check: Check, where: str) -> None:
+    """``Check.oracle`` names a function of ``Exercise.oracles``; the module is not imported here."""
+    oracle = check.oracle
+    if oracle is None:
+        return
+    if callable(oracle):
+        raise ExerciseDefinitionError(
+            f"{where}: oracle must be the name of a function in the exercise's oracle module "
+            "(Exercise.oracles), not the function itself: the plugin module is loaded where "
+            "student code runs, so an oracle defined or imported there would be within its reach"
+        )
+    if not isinstance(oracle, str) or not oracle.isidentifier():
+        raise ExerciseDefinitionError(f"{where}: oracle must be a function name such as 'torch_adam'")
+    if not exercise.oracles:
+        raise ExerciseDefinitionError(
+            f"{where}: names the oracle {oracle!r} but the exercise declares no oracle module (Exercise.oracles)"
+        )
+
+
+def _validate_requires(exercise: Exercise, check: AnyCheck, where: str) -> None:
+    """``requires`` names value checks of the same exercise; static checks require at least one."""
+    requires = check.requires
+    if requires is None and isinstance(check, SourceCheck):
+        return
+    if isinstance(requires, str) or not isinstance(requires, tuple) or not all(isinstance(r, str) for r in requires):
+        raise ExerciseDefinitionError(f"{where}: requires must be a tuple of check names")
+    checks = {c.name: c for c in exercise.checks}
+    for name in requires:
+        if name not in checks:
+            raise ExerciseDefinitionError(f"{where}: requires {name!r}, which is not a check of the exercise")
+        if not _is_value_check(checks[name]):
+            raise ExerciseDefinitionError(
+                f"{where}: requires {name!r}, which is not a value check (a Check without requires)"
+            )
+    if isinstance(check, SourceCheck) and not requires and any(_is_value_check(c) for c in exercise.checks):
+        raise ExerciseDefinitionError(
+            f"{where}: a static check must require at least one value check "
+            "(an untouched stub passes it otherwise); leave requires=None for all of them"
+        )

@@ -4,6 +4,10 @@ A probe turns a case's plain inputs into the arguments the code under test
 expects, calls it, and returns what should be compared, as plain data or as
 tensors/arrays (converted by the grader). Keep probes small: the same probe
 runs on the reference and on the student's module.
+
+This module is imported where student code runs: it holds nothing that
+computes an expected value (oracles live in their own modules, such as
+``grader.oracles._shared.unchanged_inputs``).
 """
 
 from __future__ import annotations
@@ -59,26 +63,3 @@ def raised(fn: Callable, *args: Any, expected: type[BaseException] = ValueError,
 def copies(inputs: Mapping[str, Any]) -> dict:
     """Deep copies of the inputs, so a probe can hand out values it may check later."""
     return {key: copy.deepcopy(value) for key, value in inputs.items()}
-
-
-def unchanged_inputs(inputs: Mapping[str, Any], ctx: Context) -> dict:
-    """Oracle for an in-place-modification check: the inputs as they were."""
-    return dict(inputs)
-
-
-def attempt_all(*calls: Callable[[], Any]) -> None:
-    """Run each call, ignoring its errors: for checks about side effects only.
-
-    Errors are other checks' business. Raises ``NotImplementedError`` only
-    when every call raised it, so an untouched stub reads "not attempted".
-    """
-    missing = 0
-    for call in calls:
-        try:
-            call()
-        except NotImplementedError:
-            missing += 1
-        except Exception:
-            pass
-    if calls and missing == len(calls):
-        raise NotImplementedError

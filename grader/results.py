@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Literal
+
+from grader.text import REPORT_LIMIT, bound, redact
 
 Status = Literal["passed", "failed", "error", "timeout"]
 
@@ -26,6 +28,11 @@ class CheckResult:
             before grades are published; reporters that show results to
             students honour it (the Gradescope report gives it the hidden
             visibility, the GitHub Actions outputs withhold its message).
+            Set for checks that ran hidden cases.
+        public_cases: How many public cases a behavioural check ran (0 for
+            a static check).
+        hidden_cases: How many hidden cases it ran (drawn with the course
+            secret, on the instructor's side only).
     """
 
     name: str
@@ -37,6 +44,8 @@ class CheckResult:
     attempted: bool = True
     description: str = ""
     hidden: bool = False
+    public_cases: int = 0
+    hidden_cases: int = 0
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,8 @@ class ExerciseResult:
         checks: One result per check, in declaration order.
         seconds: Wall time spent grading it.
         output: The start of what the student's code printed (truncated).
+        notes: What the grader did to the submission before grading it
+            (e.g. IPython lines dropped from a notebook), for the student.
     """
 
     name: str
@@ -56,6 +67,7 @@ class ExerciseResult:
     checks: tuple[CheckResult, ...]
     seconds: float = 0.0
     output: str = ""
+    notes: tuple[str, ...] = ()
 
     @property
     def score(self) -> float:
@@ -80,6 +92,10 @@ class Session:
         device: The torch device torch exercises run on.
         protections: Sandbox protection name -> whether it is active.
         note: Why some protections are missing (empty when none is).
+        scope: What was graded when not everything was (a student release
+            grades public cases only), for reports to say.
+        provenance: Whether the submission's own repository carries this
+            grader or a modified one (see ``grader.release.provenance``).
     """
 
     exercises: tuple[str, ...]
@@ -87,6 +103,8 @@ class Session:
     device: str
     protections: dict = field(default_factory=dict)
     note: str = ""
+    scope: str = ""
+    provenance: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,6 +133,7 @@ def report_to_dict(report: Report) -> dict:
     return {
         "score": _num(report.score),
         "max_score": _num(report.max_score),
+        **({"local_grader": report.session.provenance} if report.session.provenance else {}),
         "exercises": [
             {
                 "name": e.name,
@@ -126,14 +145,34 @@ def report_to_dict(report: Report) -> dict:
                         "status": c.status,
                         "score": _num(c.score),
                         "max_score": _num(c.max_score),
-                        "message": c.message,
+                        "message": bound(c.message, REPORT_LIMIT, newlines=True),
+                        **(
+                            {"cases": {"public": c.public_cases, "hidden": c.hidden_cases}}
+                            if c.public_cases or c.hidden_cases
+                            else {}
+                        ),
                     }
                     for c in e.checks
                 ],
+                **({"notes": list(e.notes)} if e.notes else {}),
             }
             for e in report.exercises
         ],
     }
+
+
+def without_paths(result: ExerciseResult, paths: Iterable[str]) -> ExerciseResult:
+    """``result`` with ``paths`` (hidden folders) replaced in every message and in the output.
+
+    A submission can name a hidden folder in what it prints or raises (it may
+    read ``/proc/self/mountinfo``); reports must not show where they are.
+    """
+    paths = tuple(paths)
+    return replace(
+        result,
+        checks=tuple(replace(c, message=redact(c.message, paths)) for c in result.checks),
+        output=redact(result.output, paths),
+    )
 
 
 def _num(x: float) -> float | int:

@@ -1,13 +1,20 @@
 """Confine a forked child before it runs student code (Linux namespaces).
 
 The grader forks a child per exercise. That child calls :func:`enter`, which,
-where the kernel allows, puts it in new user, mount, network and PID
-namespaces, covers the reference solutions with empty file systems, makes
-the whole file system read-only (a private ``/tmp`` excepted), and then
-forks the process that runs the student's code as PID 1 of the new PID
-namespace. When that process ends, the kernel kills every process left in
-the namespace, including any that called ``setsid``. The student's process
-then sets resource limits and drops every capability.
+where the kernel allows, puts it in new user, mount, network, PID, IPC and
+UTS namespaces and assembles an allow-list view of the file system: a new
+root holding only read-only bind mounts of the paths in ``Plan.view`` (the
+Python installation, system libraries, the plugins' packages; see
+``grader.view`` and ``grader.rootfs``) and a private ``/tmp``, with the
+folders in ``Plan.hide`` cut out. It then forks the process that runs the
+student's code as PID 1 of the new PID namespace; that process mounts its
+``/proc`` in the new root and switches to it, so the host's files are out of
+reach. When it ends, the kernel kills every process left in the namespace,
+including any that called ``setsid``. The student's process then sets
+resource limits and drops every capability.
+
+A plan without a view gets the older deny-list: the hidden folders covered
+with empty file systems and the whole tree made read-only.
 
 Each step reports whether it worked; :func:`detect` runs them once in a
 throw-away child so that reports can say which protections are active. On a
@@ -27,28 +34,18 @@ import sys
 import tempfile
 from dataclasses import dataclass, replace
 
-from grader import cgroups
+from grader import cgroups, rootfs
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
-MS_RDONLY = 0x1
-MS_NOSUID = 0x2
-MS_NODEV = 0x4
-MS_NOEXEC = 0x8
-MS_REC = 0x4000
-MS_PRIVATE = 1 << 18
-MOUNT_ATTR_RDONLY = 0x1
-MOUNT_ATTR_NOSUID = 0x2
-MOUNT_ATTR_NODEV = 0x4
-AT_FDCWD = -100
-AT_RECURSIVE = 0x8000
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
-SYS_MOUNT_SETATTR = 442  # the same number on x86_64 and aarch64
 
 PROTECTIONS = (
     "separate process",
@@ -62,7 +59,12 @@ PROTECTIONS = (
     "references hidden",
     "privileges dropped",
     "process count capped",
+    "allow-list file system view",
+    "no IPC with the host",
 )
+
+#: The new root assembled by :func:`enter`, switched to by :func:`confine_student`.
+_pending_root: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,9 @@ class Plan:
         cgroups: Control-group folders to join (see ``grader.cgroups``):
             they cap the process count and total memory of everything the
             sandbox starts.
+        view: Host paths the student's process may see (read-only, at the
+            same place; see ``grader.view.view_paths``). Empty: the whole
+            file system, read-only, minus ``hide`` (the older deny-list).
     """
 
     hide: tuple[str, ...] = ()
@@ -86,6 +91,7 @@ class Plan:
     output_limit: int = 1 << 20
     tmp_size_mb: int = 64
     cgroups: tuple[str, ...] = ()
+    view: tuple[str, ...] = ()
 
 
 def _libc():
@@ -97,63 +103,24 @@ def _libc():
         return None
 
 
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
-
-
 def _write(path: str, text: str) -> None:
     with open(path, "w") as f:
         f.write(text)
 
 
-def _mount(libc, source, target, fstype, flags, data=None) -> None:
-    _check(
-        libc.mount(
-            source.encode() if source else None,
-            target.encode(),
-            fstype.encode() if fstype else None,
-            ctypes.c_ulong(flags),
-            data.encode() if data else None,
-        ),
-        f"mount {target}",
-    )
-
-
-class _MountAttr(ctypes.Structure):
-    _fields_ = [
-        ("attr_set", ctypes.c_uint64),
-        ("attr_clr", ctypes.c_uint64),
-        ("propagation", ctypes.c_uint64),
-        ("userns_fd", ctypes.c_uint64),
-    ]
-
-
-def _readonly_tree(libc) -> None:
-    attr = _MountAttr(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, 0, 0)
-    _check(
-        libc.syscall(
-            ctypes.c_long(SYS_MOUNT_SETATTR),
-            ctypes.c_int(AT_FDCWD),
-            b"/",
-            ctypes.c_uint(AT_RECURSIVE),
-            ctypes.byref(attr),
-            ctypes.c_size_t(ctypes.sizeof(attr)),
-        ),
-        "mount_setattr",
-    )
-
-
 def enter(plan: Plan) -> tuple[dict, bool]:
     """Confine the calling (forked, single-threaded) process.
 
-    Must be followed by a ``fork``: the PID namespace applies to children.
+    Must be followed by a ``fork``, and the child must call
+    :func:`confine_student`: the PID namespace applies to children, and the
+    child switches to the new root.
 
     Returns:
         ``(protections, pid_namespace)``: which protections are now active,
         and whether the next child will be PID 1 of a new PID namespace.
     """
+    global _pending_root
+    _pending_root = None
     active = dict.fromkeys(PROTECTIONS, False)
     active.update({"separate process": True, "time limits": True, "output capped": True})
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -169,7 +136,7 @@ def enter(plan: Plan) -> tuple[dict, bool]:
     if os.environ.get("GRADER_SANDBOX", "").lower() in ("0", "off", "no"):
         return active, False
     uid, gid = os.getuid(), os.getgid()
-    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID
+    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
     if libc.unshare(CLONE_NEWUSER | flags) == 0:
         try:
             _write("/proc/self/setgroups", "deny")
@@ -181,21 +148,41 @@ def enter(plan: Plan) -> tuple[dict, bool]:
         return active, False
     active["no network"] = True
     active["processes confined"] = True
+    active["no IPC with the host"] = True
     try:
-        _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
+        rootfs.mount(libc, None, "/", None, rootfs.MS_REC | rootfs.MS_PRIVATE)
+    except OSError:
+        return active, True
+    if plan.view:
+        try:
+            _pending_root = rootfs.build(libc, plan.view, plan.hide, plan.tmp_size_mb)
+            os.chdir(_pending_root)  # hold nothing of the old root once it is detached
+            os.environ["TMPDIR"] = tempfile.tempdir = "/tmp"
+            return active, True
+        except OSError:
+            _pending_root = None  # fall back to the deny-list below
+    _deny_list(libc, plan, active)
+    return active, True
+
+
+def _deny_list(libc, plan: Plan, active: dict) -> None:
+    """Cover ``plan.hide``, make every mount read-only and mount a private scratch folder."""
+    try:
         for folder in plan.hide:
             if os.path.isdir(folder):
-                _mount(libc, "tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=555")
+                rootfs.mount(
+                    libc, "tmpfs", folder, "tmpfs", rootfs.MS_NOSUID | rootfs.MS_NODEV | rootfs.MS_NOEXEC, "size=4k,mode=555"
+                )
         active["references hidden"] = True
-        _readonly_tree(libc)
+        rootfs.set_attributes(libc, "/", rootfs.MOUNT_ATTR_RDONLY | rootfs.MOUNT_ATTR_NOSUID | rootfs.MOUNT_ATTR_NODEV)
         active["read-only file system"] = True
         scratch = scratch_folder()
-        _mount(libc, "tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"size={plan.tmp_size_mb}m,mode=1777")
-        os.environ["TMPDIR"] = scratch
-        tempfile.tempdir = scratch
+        rootfs.mount(
+            libc, "tmpfs", scratch, "tmpfs", rootfs.MS_NOSUID | rootfs.MS_NODEV, f"size={plan.tmp_size_mb}m,mode=1777"
+        )
+        os.environ["TMPDIR"] = tempfile.tempdir = scratch
     except OSError:
         pass
-    return active, True
 
 
 def scratch_folder() -> str:
@@ -245,16 +232,29 @@ def shield_memory() -> None:
 def confine_student(plan: Plan, active: dict, pid_namespace: bool) -> dict:
     """Last steps, in the process that will run student code.
 
-    Mounts a ``/proc`` for the new PID namespace, sets resource limits and
-    drops every privilege. Returns the updated ``active`` mapping.
+    Mounts a ``/proc`` for the new PID namespace, switches to the root that
+    :func:`enter` assembled (if any), forgets modules loaded from hidden
+    folders, sets resource limits and drops every privilege. Returns the
+    updated ``active`` mapping.
     """
     active = dict(active)
     libc = _libc()
-    if libc is not None and pid_namespace and active["read-only file system"]:
+    if libc is not None and _pending_root is not None:
         try:
-            _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY)
+            rootfs.switch(libc, _pending_root, mount_proc=pid_namespace)
+            active["allow-list file system view"] = True
+            active["read-only file system"] = active["references hidden"] = True
+        except OSError:  # still on the old root: protect it the older way
+            libc.umount2(_pending_root.encode(), rootfs.MNT_DETACH)
+            os.chdir("/")
+            _deny_list(libc, plan, active)
+    if libc is not None and pid_namespace and active["read-only file system"] and not active["allow-list file system view"]:
+        try:
+            rootfs.mount(libc, "proc", "/proc", "proc", rootfs.MS_NOSUID | rootfs.MS_NODEV | rootfs.MS_NOEXEC | rootfs.MS_RDONLY)
         except OSError:
             pass
+    if active["references hidden"]:
+        _forget_hidden_modules(plan.hide)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     _limit(resource.RLIMIT_CORE, 0)
     _limit(resource.RLIMIT_FSIZE, plan.output_limit)
@@ -267,6 +267,17 @@ def confine_student(plan: Plan, active: dict, pid_namespace: bool) -> dict:
     if libc is not None:
         active["privileges dropped"] = _drop_privileges(libc)
     return active
+
+
+def _forget_hidden_modules(hide: tuple[str, ...]) -> None:
+    """Drop modules loaded from hidden folders, so that importing them reads the (empty) disk."""
+    prefixes = tuple(folder.rstrip("/") + "/" for folder in hide)
+    if not prefixes:
+        return
+    for name, module in list(sys.modules.items()):
+        filename = getattr(module, "__file__", None)
+        if isinstance(filename, str) and filename.startswith(prefixes):
+            del sys.modules[name]
 
 
 def _limit(which: int, value: int) -> bool:

@@ -124,18 +124,51 @@ def not_attempted(exercise: Exercise, why: str) -> ExerciseResult:
     )
 
 
-def finish_static_checks(exercise: Exercise, checks: list) -> list:
-    """Source checks earn nothing for a module that implements nothing.
+def refused(exercise: Exercise, why: str) -> ExerciseResult:
+    """Zero for every check of an exercise whose file the grader refused to read.
 
-    A stub passes "does not import torch" trivially; award static points only
-    when at least one behavioural check passed.
+    Unlike a missing file this counts as attempted, so reports show ``why``.
     """
-    dynamic = [c for c, spec in zip(checks, exercise.checks) if isinstance(spec, Check)]
-    if any(c.status == "passed" for c in dynamic) or not dynamic:
-        return checks
-    return [
-        _result(spec, "failed", "not attempted: static checks count once some of the code works", attempted=False)
-        if isinstance(spec, SourceCheck) and c.status == "passed"
-        else c
-        for c, spec in zip(checks, exercise.checks)
-    ]
+    return ExerciseResult(
+        name=exercise.name,
+        title=exercise.title,
+        checks=tuple(_result(c, "error", why) for c in exercise.checks),
+    )
+
+
+def apply_requirements(exercise: Exercise, checks: list) -> list:
+    """Side constraints count only once the value checks they require pass.
+
+    A check that ``requires`` others (see :meth:`Exercise.requirements`)
+    scores nothing until every one of them passed: "the inputs are left
+    unchanged" or "no forbidden API" says nothing about code that does not
+    work yet. It then reads "not yet counted", is ``failed`` (or keeps its
+    own failing status) and counts as not attempted when a requirement was
+    not attempted. Its own failure, if any, follows the message; a check
+    that was not attempted itself is left as it is.
+
+    Args:
+        exercise: The exercise.
+        checks: One :class:`CheckResult` per check of ``exercise``, in order.
+    """
+    by_name = {result.name: result for result in checks}
+    out = []
+    for spec, result in zip(exercise.checks, checks):
+        missing = [name for name in exercise.requirements(spec) if by_name[name].status != "passed"]
+        if not missing or not result.attempted:  # counted, or already zero and "not attempted"
+            out.append(result)
+            continue
+        attempted = all(by_name[name].attempted for name in missing)
+        message = f"not yet counted: needs {_names(missing)} to pass first"
+        if not attempted:
+            message = f"not attempted: counts once {_names(missing)} {'passes' if len(missing) == 1 else 'pass'}"
+        if result.status != "passed" and result.attempted:
+            message += f"\nOn its own it fails too: {result.message}"
+        status = result.status if result.status != "passed" else "failed"
+        out.append(_result(spec, status, message, attempted=attempted))
+    return out
+
+
+def _names(names: list[str]) -> str:
+    quoted = [f"'{name}'" for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]

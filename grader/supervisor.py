@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from grader import cgroups, sandbox
-from grader.channel import Closed, FrameReader, Timeout
+from grader.channel import Budget, Closed, FrameReader, Timeout
 from grader.model import Context, Exercise
 from grader.zygote import Zygote, ZygoteError, work_items
 
@@ -96,12 +96,13 @@ def run_exercise(
     # allow for them on top of the exercise's own budget.
     budget = (exercise.memory_limit_mb << 20) + zygote.resident_bytes()
     plan = replace(plan, cgroups=cgroups.create(exercise.name, budget))
+    budget_bytes = Budget()  # one for the exercise: a restarted process does not get a fresh one
     with tempfile.TemporaryFile() as output, _removing(plan.cgroups):
         while pending:
             pid, fd = zygote.spawn(
                 exercise.name, len(items) - len(pending), filename, source, ctx, plan, output.fileno()
             )
-            child = _Child(pid, FrameReader(fd))
+            child = _Child(pid, FrameReader(fd, budget=budget_bytes))
             try:
                 _collect(exercise, child, pending, outcomes, stop_at, zygote, judge)
             finally:

@@ -122,9 +122,13 @@ class Zygote:
         path: The import path to use (see :func:`import_path`).
         label: Shown in the zygote's command line (and so in its children's),
             for people looking at ``ps``: the submission being graded.
+        hidden: Exercise name -> the seed of its hidden cases
+            (``grader.cases.hidden_key``; never the course secret itself).
     """
 
-    def __init__(self, flavour: str, plugins: dict, path: list[str], label: str = "") -> None:
+    def __init__(
+        self, flavour: str, plugins: dict, path: list[str], label: str = "", hidden: dict | None = None
+    ) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
         boot_read, boot_write = os.pipe()
         self.flavour = flavour
@@ -145,7 +149,7 @@ class Zygote:
             theirs.close()
         self.pid = self._process.pid
         self._socket = ours
-        boot = {"flavour": flavour, "plugins": plugins, "path": path}
+        boot = {"flavour": flavour, "plugins": plugins, "path": path, "hidden": dict(hidden or {})}
         try:
             with os.fdopen(boot_write, "wb") as pipe:
                 pipe.write(pickle.dumps(boot))
@@ -260,7 +264,7 @@ def main(boot: dict, sock_fd: int) -> None:  # pragma: no cover - runs in the zy
         _guard(exercises, boot["flavour"])
         from grader.cases import make_cases, preload
 
-        cases = {name: make_cases(exercise) for name, exercise in exercises.items()}
+        cases = {name: make_cases(exercise, boot["hidden"].get(name)) for name, exercise in exercises.items()}
         if boot["flavour"] == "torch":
             from grader.device import available
 

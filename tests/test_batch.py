@@ -67,7 +67,8 @@ def test_grades_a_class_into_gradebook_csv_and_reports(capsys, small_class, tmp_
     assert report["student"] == "bob" and report["score"] == 4 and report["max_score"] == 6
     assert [e["name"] for e in report["exercises"]] == ["toy_a", "toy_b"]
     check = report["exercises"][1]["checks"][0]
-    assert set(check) == {"name", "status", "score", "max_score", "message"}
+    assert set(check) == {"name", "status", "score", "max_score", "message", "cases"}
+    assert check["cases"]["public"] == 2  # kept through the gradebook
     assert check["status"] == "failed" and "double" in check["message"]
     dan = json.loads((out / "reports" / "dan.json").read_text())
     assert "does not exist" in dan["exercises"][1]["checks"][0]["message"]
@@ -138,11 +139,11 @@ def test_hostile_files_score_zero_with_their_reason(capsys, tmp_path):
     assert scores.pop(("good", "toy_a")) == 4 and scores.pop(("good", "toy_b")) == 2
     assert set(scores.values()) == {0}
     assert len(scores) == 8
-    assert "not UTF-8 text (byte 0xe9" in messages[("latin1", "toy_a")]
-    assert "binary file" in messages[("latin1", "toy_b")]
+    assert "is not valid UTF-8 text (line 16)" in messages[("latin1", "toy_a")]
+    assert "contains NUL bytes" in messages[("latin1", "toy_b")]
     assert "symbolic link" in messages[("links", "toy_a")] and "symbolic link" in messages[("links", "toy_b")]
     assert "named pipe" in messages[("fifo", "toy_a")]
-    assert "a folder, not a file" in messages[("fifo", "toy_b")]
+    assert "a folder" in messages[("fifo", "toy_b")]
     assert "does not exist" in messages[("empty", "toy_a")]
     assert skipped == {
         "stray.txt": "a file at the top level, not a student folder",

@@ -85,8 +85,11 @@ def test_solutions_get_full_marks_and_the_json_layout(tmp_path):
     for exercise in data["exercises"]:
         assert set(exercise) == {"name", "score", "max_score", "checks"}
         for check in exercise["checks"]:
-            assert set(check) == {"name", "status", "score", "max_score", "message"}
+            # The contract's keys, plus "cases" (public and hidden counts) on behavioural checks.
+            assert set(check) - {"cases"} == {"name", "status", "score", "max_score", "message"}
             assert check["status"] == "passed"
+            if "cases" in check:
+                assert check["cases"]["public"] > 0 and check["cases"]["hidden"] == 0
 
 
 def test_fail_under(tmp_path):

@@ -43,3 +43,22 @@ def test_nan_where_expected_is_accepted():
 def test_nested_paths_and_dict_keys():
     assert "result[1]['w']" in mismatch((0, {"w": 1.0}), (0, {"w": 2.0}), 1e-7, 0)
     assert "missing keys ['w']" in mismatch({"w": 1}, {}, 1e-7, 0)
+
+
+def test_student_keys_and_strings_are_quoted_bounded():
+    key = "k" * 10**7
+    message = mismatch({"w": 1.0}, {key: 1.0}, 1e-7, 0)
+    assert len(message) < 300 and "[10000000 characters]" in message
+    many = {f"extra{i}": 0 for i in range(1000)}
+    message = mismatch({}, many, 1e-7, 0)
+    assert len(message) < 300 and "(1000 in all)" in message
+    message = mismatch("a", "b" * 10**7, 1e-7, 0)
+    assert len(message) < 300 and "[10000000 characters]" in message
+
+
+def test_student_type_names_and_devices_cannot_carry_escapes():
+    message = mismatch(np.zeros(2), NotPlain("Evil\n\x1b[2KScore: 100"), 1e-7, 0)
+    assert "\n" not in message and "\x1b" not in message
+    tensor = TensorData(np.zeros(2), "float64", "cpu")
+    message = mismatch(tensor, TensorData(np.zeros(2), "float64", "cpu\n\x1b[2K"), 1e-7, 0)
+    assert "\n" not in message and "\x1b" not in message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
@@ -30,6 +31,8 @@ def test_records_and_reads_back(tmp_path):
         assert book.stored("ann")["a"].content == "sha256:x" and book.stored("ann")["b"].fingerprint == "fq"
         (a,) = book.results("ann", ["a"])
         assert a == _result("a", 1, 0)
+        book.record("ann", [Graded(replace(_result("c", 1), notes=("c.ipynb was ignored",)), "v", "fp")])
+        assert book.results("ann", ["c"])[0].notes == ("c.ipynb was ignored",)
         assert [r.name for r in book.results("ann", ["b", "a", "zzz"])] == ["b", "a"]
         assert book.check_rows(["ann"], ["b", "a"]) == [
             ("ann", "b", "c0", "passed", 1.0, 1.0, ""),
@@ -89,7 +92,7 @@ def test_not_a_gradebook(tmp_path):
         Gradebook(other, "1")
 
 
-def test_plan_grades_only_what_changed(tmp_path, monkeypatch):
+def test_plan_grades_only_what_changed(tmp_path):
     from grader.manager import collect_exercises, get_plugin_manager
 
     toy = collect_exercises(get_plugin_manager(["no:grader.reporters.terminal", "tests.plugins.toy"]))
@@ -101,8 +104,10 @@ def test_plan_grades_only_what_changed(tmp_path, monkeypatch):
     fps = {"toy_a": "A", "toy_b": "B"}
     with Gradebook(tmp_path / "g.sqlite", "1") as book:
         (work,) = plan.plan(book, [ann], exercises, fps)
-        assert work.todo == ["toy_a", "toy_b"] and work.gradable == ["toy_a", "toy_b"]
-        assert work.sources() == {"toy_a": "x = 1\n", "toy_b": None}
+        assert work.todo == ["toy_a", "toy_b"]
+        assert work.digests["toy_b"] == "missing" and work.digests["toy_a"].startswith("sha256:")
+        handed = work.read()
+        assert handed["toy_a"].text == "x = 1\n" and handed["toy_b"].missing
         book.record("ann", plan.finish(work, toy, fps, {"toy_a": _result("toy_a", 1), "toy_b": _result("toy_b", 0)}))
         assert plan.plan(book, [ann], exercises, fps)[0].todo == []
         assert plan.plan(book, [ann], exercises, fps, force=True)[0].todo == ["toy_a", "toy_b"]
@@ -112,12 +117,25 @@ def test_plan_grades_only_what_changed(tmp_path, monkeypatch):
         os.unlink(folder / "toy_a.py")
         os.symlink("/etc/passwd", folder / "toy_a.py")
         (work,) = plan.plan(book, [ann], exercises, fps)
-        assert work.todo == ["toy_a"] and work.gradable == []
-        (graded,) = plan.finish(work, toy, fps, {})
-        assert graded.result.score == 0 and "symbolic link" in graded.result.checks[0].message
-        assert graded.status == "graded"
-        (failed,) = plan.finish(plan.Work(ann, work.handed | {"toy_a": files.Handed("v")}, ["toy_a"]), toy, fps, None, "boom")
+        assert work.todo == ["toy_a"] and work.digests["toy_a"].startswith("refused:")
+        assert "symbolic link" in work.read()["toy_a"].problem
+        (failed,) = plan.finish(work, toy, fps, None, None, "boom")
         assert failed.status == "error" and "boom" in failed.result.checks[0].message
+        assert failed.content == work.digests["toy_a"]
+        (graded,) = plan.finish(work, toy, fps, {"toy_a": _result("toy_a", 0)}, {"toy_a": "sha256:now"})
+        assert graded.status == "graded" and graded.content == "sha256:now"  # what was graded is recorded
+
+
+def test_digest_is_the_content_the_reader_accepts():
+    from grader.submission import Submission
+
+    text = files.digest(Submission("x = 1\n", filename="a.py"))
+    assert text == files.digest(Submission("x = 1\n", filename="a.py"))
+    assert text != files.digest(Submission("x = 2\n", filename="a.py"))
+    assert text != files.digest(Submission("x = 1\n", filename="a.ipynb"))
+    assert files.digest(Submission(None)) == "missing"
+    refused = files.digest(Submission(None, problem="a.py is a named pipe (FIFO), not a regular file", filename="a.py"))
+    assert refused.startswith("refused:") and refused != files.digest(Submission(None, problem="other", filename="a.py"))
 
 
 def test_fingerprint_follows_the_time_limit_and_the_exercise():

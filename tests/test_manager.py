@@ -102,6 +102,12 @@ def test_installed_distribution_entry_point_is_discovered(plugin_dir):
             "two checks are named 'a'",
         ),
         (
+            "from grader import hookimpl, Exercise, Check\n@hookimpl\ndef grader_exercises():\n"
+            "    c = Check('a', 'f', 1, lambda r: [], lambda m, i, c: 0, oracle=lambda i, c: 0)\n"
+            "    return [Exercise(name='callable', title='t', reference='x', oracles='y', checks=(c,))]\n",
+            "oracle must be the name of a function in the exercise's oracle module",
+        ),
+        (
             "from grader import hookimpl\nfrom grader.catalog.diy_model import EXERCISE\n"
             "@hookimpl\ndef grader_exercises():\n    return [EXERCISE]\n",
             "declared by both 'grader.catalog.diy_model' and 'tmp_plugin_bad'",

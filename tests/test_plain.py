@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.plain import NotPlain, PlainDataError, TensorData, decode, encode, to_plain
+from grader.plain import MAX_KEY, MAX_STRING, NotPlain, PlainDataError, TensorData, decode, encode, scan, to_plain
 
 
 def roundtrip(value):
@@ -83,3 +83,41 @@ def test_unknown_objects_become_not_plain():
 def test_malformed_data_is_rejected(data):
     with pytest.raises(PlainDataError):
         decode(data)
+
+
+def test_scan_counts_items_without_decoding():
+    assert scan(encode(to_plain([1, 2, 3]))) == 11  # '["l",[["i","1"],["i","2"],["i","3"]]]': 5 [ and 6 ,
+    assert scan(encode("[,{")) == 5  # an upper bound: characters inside strings count too
+    assert scan(encode(np.zeros((100, 100)))) < 10  # array payloads are base64: no items
+
+
+@pytest.mark.parametrize(
+    "data, why",
+    [
+        (b'["l",[' + b'["n"],' * 300 + b'["n"]]]', "too many items"),
+        (b'{"a":' * 600 + b"1" + b"}" * 600, "too many items"),
+        (b'["s","\xc3\xa9"]', "not ASCII"),
+    ],
+)
+def test_scan_refuses_before_building(data, why, monkeypatch):
+    import json
+
+    monkeypatch.setattr(json, "loads", lambda *a, **k: pytest.fail("decoded"))
+    with pytest.raises(PlainDataError, match=why):
+        decode(data, max_items=500)
+
+
+def test_deep_nesting_is_refused():
+    for depth in (40, 400, 100_000):
+        data = b'["l",[' * depth + b'["n"]' + b"]]" * depth
+        with pytest.raises(PlainDataError, match="nested too deeply|not valid JSON"):
+            decode(data, max_items=10**6)
+
+
+def test_long_strings_and_keys_are_refused():
+    with pytest.raises(PlainDataError, match="string longer"):
+        decode(encode("x" * (MAX_STRING + 1)))
+    assert len(decode(encode("x" * MAX_STRING))) == MAX_STRING
+    with pytest.raises(PlainDataError, match="dict key longer"):
+        decode(encode({"k" * (MAX_KEY + 1): 1}))
+    assert decode(encode({"k" * MAX_KEY: 1})) == {"k" * MAX_KEY: 1}

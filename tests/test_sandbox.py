@@ -5,18 +5,26 @@ import sys
 
 import pytest
 
-from grader import sandbox
+from grader import sandbox, view
 from grader.reporters import terminal
 from grader.results import Session
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="Linux only")
 def test_everything_is_active_on_this_linux_machine():
-    active = sandbox.detect(sandbox.Plan())
+    active = sandbox.detect(sandbox.Plan(view=view.view_paths(["grader"])))
     assert set(active) == set(sandbox.PROTECTIONS)
     if active["processes confined"]:
         optional = {"process count capped"}  # needs permission to create control groups
         assert all(v for k, v in active.items() if k not in optional), active
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Linux only")
+def test_a_plan_without_a_view_reports_the_deny_list():
+    active = sandbox.detect(sandbox.Plan())
+    assert not active["allow-list file system view"]
+    if active["processes confined"]:
+        assert active["read-only file system"] and active["references hidden"]
 
 
 def test_switching_namespaces_off_degrades_clearly(monkeypatch):
@@ -24,6 +32,7 @@ def test_switching_namespaces_off_degrades_clearly(monkeypatch):
     active = sandbox.detect(sandbox.Plan())
     assert active["separate process"] and active["time limits"] and active["stdin closed"]
     assert not active["processes confined"] and not active["read-only file system"]
+    assert not active["allow-list file system view"] and not active["no IPC with the host"]
     assert "GRADER_SANDBOX=off" in sandbox.note(active)
 
 

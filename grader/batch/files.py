@@ -1,9 +1,9 @@
-"""The class folder: who the students are, and what each one handed in.
+"""The class folder: who the students are, and a fingerprint of what each one handed in.
 
-Student folders are hostile input. Nothing here follows a symbolic link,
-opens anything but a regular file, or reads more than the grader's size cap;
-the text that is graded is read by :func:`grader.grading.read_source`, the
-one reader of student files, and only for files that passed these checks.
+Student folders are hostile input. Their files are read only through
+:func:`grader.submission.read`, the grader's one defensive reader (no link
+followed, regular files only, a size cap checked before reading, strict
+UTF-8); the top level of the class folder is listed without following links.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.grading import MAX_SOURCE_BYTES, read_source
+from grader import submission as submitted
 
 
 @dataclass(frozen=True)
@@ -39,32 +38,6 @@ class Skipped:
     reason: str
 
 
-@dataclass(frozen=True)
-class Handed:
-    """What a student handed in for one exercise.
-
-    Attributes:
-        digest: A fingerprint of the content: ``sha256:`` and the hash of the
-            file's bytes for a regular file, otherwise what was found (``missing``,
-            ``symlink:...``, ``fifo``, ...), so that fixing the file changes it.
-        problem: Why the file cannot be graded (``None``: grade it).
-        missing: ``True`` when there is no file at all.
-    """
-
-    digest: str
-    problem: str | None = None
-    missing: bool = False
-
-
-_KINDS = {
-    stat.S_IFDIR: ("folder", "a folder, not a file"),
-    stat.S_IFIFO: ("fifo", "a named pipe (FIFO), not a file"),
-    stat.S_IFSOCK: ("socket", "a socket, not a file"),
-    stat.S_IFCHR: ("device", "a device, not a file"),
-    stat.S_IFBLK: ("device", "a device, not a file"),
-}
-
-
 def scan(folder: Path) -> tuple[list[Student], list[Skipped]]:
     """The student folders of ``folder`` (sorted by name) and the entries that are not."""
     students, skipped = [], []
@@ -83,69 +56,28 @@ def scan(folder: Path) -> tuple[list[Student], list[Skipped]]:
     return students, skipped
 
 
-def inspect(path: Path) -> Handed:
-    """Hash the file at ``path`` and say whether it can be graded, without following links."""
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        return Handed("missing", missing=True)
-    except OSError as exc:
-        return Handed("unreadable", f"could not read the file: {exc.strerror}")
-    if stat.S_ISLNK(info.st_mode):
-        try:
-            target = os.fsencode(os.readlink(path))
-        except OSError:
-            target = b""
-        return Handed(
-            "symlink:" + hashlib.sha256(target).hexdigest(),
-            "a symbolic link, not a file (links are not followed)",
-        )
-    if not stat.S_ISREG(info.st_mode):
-        kind, why = _KINDS.get(stat.S_IFMT(info.st_mode), ("special", "not a regular file"))
-        return Handed(kind, why)
-    if info.st_size > MAX_SOURCE_BYTES:
-        return Handed(f"large:{info.st_size}", "the file is larger than 1 MiB")
-    try:
-        data = _read_regular(path)
-    except OSError as exc:
-        return Handed("unreadable", f"could not read the file: {exc.strerror or exc}")
-    digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    if len(data) > MAX_SOURCE_BYTES:
-        return Handed(digest, "the file is larger than 1 MiB")
-    if b"\0" in data:
-        return Handed(digest, "a binary file (it holds NUL bytes), not Python source")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return Handed(digest, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8")
-    return Handed(digest)
+def read(student: Student, exercise: str) -> submitted.Submission:
+    """What ``student`` handed in for ``exercise``, read by the grader's defensive reader."""
+    return submitted.read(student.path, exercise)
 
 
-def _read_regular(path: Path) -> bytes:
-    """At most the size cap plus one byte of a regular file, never through a link or a pipe."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since lstat
-            raise OSError(0, "not a regular file")
-        chunks, left = [], MAX_SOURCE_BYTES + 1
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 16))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
+def digest(handed: submitted.Submission) -> str:
+    """A fingerprint of what was handed in: equal exactly when grading it gives the same result.
 
-
-def source(path: Path, handed: Handed) -> str | None:
-    """The text to grade for a file that :func:`inspect` found gradable (``None``: missing)."""
+    ``sha256:`` and the hash of the file's name and text for a file that can
+    be graded; ``refused:`` and the hash of the reason for one the reader
+    refused (a link, a FIFO, not UTF-8, too large, ...); ``missing``.
+    """
     if handed.missing:
-        return None
-    if handed.problem is not None:
-        raise ValueError(f"{path} cannot be graded: {handed.problem}")
-    return read_source(path)
+        return "missing"
+    hasher = hashlib.sha256()
+    for part in (handed.filename, *handed.notes):
+        hasher.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    if handed.text is None:
+        hasher.update(str(handed.problem).encode("utf-8", "surrogatepass"))
+        return "refused:" + hasher.hexdigest()
+    hasher.update(handed.text.encode("utf-8", "surrogatepass"))
+    return "sha256:" + hasher.hexdigest()
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -10,13 +10,14 @@ Tables (see ``docs/instructors.rst``):
 * ``students(name, raw, first_seen, last_seen)``
 * ``skipped(name, raw, reason, seen)``: top-level entries that are not students
 * ``submissions(student, exercise, content, fingerprint, grader_version,
-  graded_at, status, score, max_score, seconds, note)``
+  graded_at, status, title, score, max_score, seconds, notes)``
 * ``checks(student, exercise, position, name, function, status, score,
-  max_score, message, attempted, hidden)``
+  max_score, message, attempted, hidden, public_cases, hidden_cases)``
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
@@ -54,6 +55,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     score REAL NOT NULL,
     max_score REAL NOT NULL,
     seconds REAL NOT NULL DEFAULT 0,
+    notes TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (student, exercise)
 );
 CREATE TABLE IF NOT EXISTS checks (
@@ -68,6 +70,8 @@ CREATE TABLE IF NOT EXISTS checks (
     message TEXT NOT NULL,
     attempted INTEGER NOT NULL,
     hidden INTEGER NOT NULL,
+    public_cases INTEGER NOT NULL DEFAULT 0,
+    hidden_cases INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (student, exercise, position),
     FOREIGN KEY (student, exercise) REFERENCES submissions(student, exercise) ON DELETE CASCADE
 );
@@ -177,15 +181,15 @@ class Gradebook:
                 r = item.result
                 self.db.execute("DELETE FROM submissions WHERE student = ? AND exercise = ?", (name, r.name))
                 self.db.execute(
-                    "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (name, r.name, item.content, item.fingerprint, self.version, now, item.status, r.title,
-                     r.score, r.max_score, r.seconds),
+                     r.score, r.max_score, r.seconds, json.dumps(list(r.notes))),
                 )
                 self.db.executemany(
-                    "INSERT INTO checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (name, r.name, i, c.name, c.function, c.status, c.score, c.max_score, c.message,
-                         int(c.attempted), int(c.hidden))
+                         int(c.attempted), int(c.hidden), c.public_cases, c.hidden_cases)
                         for i, c in enumerate(r.checks)
                     ],
                 )
@@ -205,13 +209,13 @@ class Gradebook:
         out = []
         for exercise in exercises:
             row = self.db.execute(
-                "SELECT title, seconds FROM submissions WHERE student = ? AND exercise = ?", (name, exercise)
+                "SELECT title, seconds, notes FROM submissions WHERE student = ? AND exercise = ?", (name, exercise)
             ).fetchone()
             if row is None:
                 continue
             checks = self.db.execute(
-                "SELECT name, function, status, score, max_score, message, attempted, hidden FROM checks "
-                "WHERE student = ? AND exercise = ? ORDER BY position",
+                "SELECT name, function, status, score, max_score, message, attempted, hidden, public_cases, "
+                "hidden_cases FROM checks WHERE student = ? AND exercise = ? ORDER BY position",
                 (name, exercise),
             )
             out.append(
@@ -219,9 +223,10 @@ class Gradebook:
                     name=exercise,
                     title=row[0],
                     seconds=row[1],
+                    notes=tuple(json.loads(row[2])),
                     checks=tuple(
                         CheckResult(name=c[0], function=c[1], status=c[2], score=c[3], max_score=c[4], message=c[5],
-                                    attempted=bool(c[6]), hidden=bool(c[7]))
+                                    attempted=bool(c[6]), hidden=bool(c[7]), public_cases=c[8], hidden_cases=c[9])
                         for c in checks
                     ),
                 )

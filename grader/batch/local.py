@@ -8,12 +8,14 @@ from typing import Callable, Sequence
 
 import pluggy
 
+from grader.batch import files
 from grader.batch.plan import Work
 from grader.grading import Grader
 from grader.model import Exercise
 from grader.results import ExerciseResult
 
-Done = Callable[[Work, "dict[str, ExerciseResult] | None", "str | None"], None]
+#: ``done(work, results, digests, error)``: results and the digests of what was graded, or the error.
+Done = Callable[[Work, "dict[str, ExerciseResult] | None", "dict[str, str] | None", "str | None"], None]
 
 
 def grade_here(
@@ -27,20 +29,17 @@ def grade_here(
     time_limit: float | None = None,
     jobs: int = 1,
 ) -> None:
-    """Grade ``work``; call ``done(work, results, error)`` in this thread as each student finishes.
+    """Grade ``work``; call ``done`` (see :data:`Done`) in this thread as each student finishes.
 
     One student's failure (an exception in the grader) reaches ``done`` as
     ``error`` and the batch goes on. If this thread is interrupted
     (``KeyboardInterrupt``), every process the grader started is stopped
     before the exception goes on: results still in flight are dropped.
     """
-    needed = {name for w in work for name in w.gradable}
-    for w in work:
-        if not w.gradable:
-            done(w, {}, None)
-    work = [w for w in work if w.gradable]
+    work = [w for w in work if w.todo]
     if not work:
         return
+    needed = {name for w in work for name in w.todo}
     lanes = max(1, min(jobs, len(work)))
     chosen = [e for e in exercises if e.name in needed]
     grader = Grader(pm, chosen, device, time_limit=time_limit, jobs=lanes, exclude=(root,))
@@ -52,18 +51,19 @@ def grade_here(
             for future in finished:
                 w = pending.pop(future)
                 try:
-                    results, error = future.result(), None
+                    (results, digests), error = future.result(), None
                 except Exception as exc:
-                    results, error = None, _describe(exc)
-                done(w, results, error)
+                    results, digests, error = None, None, _describe(exc)
+                done(w, results, digests, error)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
         grader.close()
 
 
-def _grade(grader: Grader, work: Work) -> dict[str, ExerciseResult]:
-    report = grader.grade(work.student.path, sources=work.sources(), only=work.gradable, report=False)
-    return {result.name: result for result in report.exercises}
+def _grade(grader: Grader, work: Work) -> tuple[dict[str, ExerciseResult], dict[str, str]]:
+    handed = work.read()
+    report = grader.grade(work.student.path, sources=handed, only=work.todo, report=False)
+    return {result.name: result for result in report.exercises}, {n: files.digest(h) for n, h in handed.items()}
 
 
 def _describe(exc: BaseException) -> str:

@@ -1,8 +1,9 @@
 """What a batch has to do: which (student, exercise) pairs to grade, and how to record them.
 
-A pair is graded again only when the file's content, the exercise's
-fingerprint (its checks, references, the grader, the time limit) changed,
-or when the grader itself failed on it last time; ``--force`` grades all.
+A pair is graded again only when what was handed in, the exercise's
+fingerprint (its checks, references, the grader, the hidden cases, the time
+limit) changed, or when the grader itself failed on it last time;
+``--force`` grades all.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ import importlib.metadata
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from grader import cache, scoring
+from grader import cache
+from grader import submission as submitted
 from grader.batch import files
 from grader.batch.gradebook import Gradebook, Graded
 from grader.batch.records import failed_grading
+from grader.cases import course_secret, hidden_key
 from grader.model import Exercise
+from grader.release import release_folder
 from grader.results import ExerciseResult
 
 
@@ -32,13 +36,16 @@ def fingerprint(exercise: Exercise, device: str, time_limit: float | None) -> st
     """Everything an exercise's results depend on apart from the student's file.
 
     Built on :func:`grader.cache.key` (plugin, reference and oracle sources,
-    the grader's own source, torch and numpy versions, device), without
-    importing torch; the time limit is added because it changes outcomes.
+    the grader's own source, torch and numpy versions, device, the seed of
+    the hidden cases), without importing torch; the time limit is added
+    because it changes outcomes.
     """
     device = "cpu" if exercise.framework == "numpy" else device
-    key = cache.key(exercise, device)
+    secret = "" if release_folder() is not None else course_secret()
+    hidden = hidden_key(secret, exercise.name)
+    key = cache.key(exercise, device, hidden)
     if key is None:  # an exercise whose reference cannot be located: its declaration and the grader's version
-        parts = [exercise.name, str(exercise.seed), device, grader_version()]
+        parts = [exercise.name, str(exercise.seed), str(hidden), device, grader_version()]
         parts += [f"{c.name}:{c.function}:{c.points}" for c in exercise.checks]
         key = "declared:" + "\0".join(parts)
     return hashlib.sha256(f"{key}\0time_limit={time_limit}".encode()).hexdigest()
@@ -50,24 +57,18 @@ class Work:
 
     Attributes:
         student: The student's folder.
-        handed: Exercise name -> what was handed in, for every chosen exercise.
-        todo: Exercises to grade (others are up to date in the gradebook).
+        digests: Exercise name -> :func:`grader.batch.files.digest` of what
+            was handed in when the batch was planned, for every chosen exercise.
+        todo: Exercises to grade (the others are up to date in the gradebook).
     """
 
     student: files.Student
-    handed: dict[str, files.Handed]
+    digests: dict[str, str]
     todo: list[str] = field(default_factory=list)
 
-    @property
-    def gradable(self) -> list[str]:
-        """Exercises to grade by running code: the file is there and readable, or missing."""
-        return [name for name in self.todo if self.handed[name].problem is None]
-
-    def sources(self) -> dict[str, str | None]:
-        """Exercise name -> the text to grade (``None``: no file), for :attr:`gradable`."""
-        return {
-            name: files.source(self.student.path / f"{name}.py", self.handed[name]) for name in self.gradable
-        }
+    def read(self) -> dict[str, submitted.Submission]:
+        """Read the exercises to grade again, now: what is graded is what gets recorded."""
+        return {name: files.read(self.student, name) for name in self.todo}
 
 
 def plan(
@@ -77,10 +78,13 @@ def plan(
     fingerprints: dict[str, str],
     force: bool = False,
 ) -> list[Work]:
-    """Inspect every student's files and compare with the gradebook; one :class:`Work` per student."""
+    """Fingerprint every student's files and compare with the gradebook; one :class:`Work` per student.
+
+    Texts are not kept: a class's files are never all in memory at once.
+    """
     out = []
     for student in students:
-        handed = {e.name: files.inspect(student.path / f"{e.name}.py") for e in exercises}
+        digests = {e.name: files.digest(files.read(student, e.name)) for e in exercises}
         stored = book.stored(student.name)
         todo = [
             e.name
@@ -88,10 +92,10 @@ def plan(
             if force
             or e.name not in stored
             or stored[e.name].status != "graded"
-            or stored[e.name].content != handed[e.name].digest
+            or stored[e.name].content != digests[e.name]
             or stored[e.name].fingerprint != fingerprints[e.name]
         ]
-        out.append(Work(student, handed, todo))
+        out.append(Work(student, digests, todo))
     return out
 
 
@@ -100,20 +104,21 @@ def finish(
     exercises: dict[str, Exercise],
     fingerprints: dict[str, str],
     results: dict[str, ExerciseResult] | None,
+    digests: dict[str, str] | None = None,
     error: str | None = None,
 ) -> list[Graded]:
-    """What to record for a student once graded (``results`` ``None``: the grader failed with ``error``)."""
+    """What to record for a student once graded.
+
+    Args:
+        results: Exercise name -> result (``None``: the grader failed with ``error``).
+        digests: The digests of what was graded (default: the planned ones).
+    """
     graded = []
     for name in work.todo:
-        handed = work.handed[name]
-        exercise = exercises[name]
-        status = "graded"
-        if handed.problem is not None:
-            result = scoring.not_attempted(exercise, handed.problem)
-        elif results is not None and name in results:
-            result = results[name]
+        content = (digests or {}).get(name, work.digests[name])
+        if results is not None and name in results:
+            graded.append(Graded(results[name], content, fingerprints[name]))
         else:
-            result = failed_grading(exercise, error or "no result came back")
-            status = "error"
-        graded.append(Graded(result, handed.digest, fingerprints[name], status))
+            failure = failed_grading(exercises[name], error or "no result came back")
+            graded.append(Graded(failure, content, fingerprints[name], status="error"))
     return graded

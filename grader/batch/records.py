@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 
 from grader.model import Exercise
 from grader.results import CheckResult, ExerciseResult
 
-_CHECK_FIELDS = ("name", "function", "status", "score", "max_score", "message", "attempted", "description", "hidden")
+_CHECK_FIELDS = tuple(f.name for f in fields(CheckResult))
 
 
 def to_plain(result: ExerciseResult) -> dict:
@@ -17,6 +17,7 @@ def to_plain(result: ExerciseResult) -> dict:
         "title": result.title,
         "seconds": float(result.seconds),
         "output": result.output,
+        "notes": list(result.notes),
         "checks": [asdict(check) for check in result.checks],
     }
 
@@ -28,6 +29,7 @@ def from_plain(data: dict) -> ExerciseResult:
         title=str(data.get("title", "")),
         seconds=float(data.get("seconds", 0.0)),
         output=str(data.get("output", "")),
+        notes=tuple(str(n) for n in data.get("notes", ())),
         checks=tuple(CheckResult(**{k: c[k] for k in _CHECK_FIELDS if k in c}) for c in data["checks"]),
     )
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from grader.batch import files
 from grader.batch.local import Done, _describe
 from grader.batch.plan import Work
 from grader.batch.records import from_plain, to_plain
@@ -49,10 +50,7 @@ def grade_on_cluster(address: str, config: Config, work: Sequence[Work], done: D
     """
     from distributed import Client, as_completed
 
-    for w in work:
-        if not w.gradable:
-            done(w, {}, None)
-    work = [w for w in work if w.gradable]
+    work = [w for w in work if w.todo]
     if not work:
         return
     try:
@@ -69,8 +67,9 @@ def grade_on_cluster(address: str, config: Config, work: Sequence[Work], done: D
             w = next(queue, None)
             if w is None:
                 return None
-            future = client.submit(grade_task, config, _label(w), w.sources(), tuple(w.gradable), pure=False)
-            pending[future] = w
+            handed = w.read()
+            future = client.submit(grade_task, config, _label(w), handed, tuple(w.todo), pure=False)
+            pending[future] = (w, {name: files.digest(h) for name, h in handed.items()})
             return future
 
         finished = as_completed(loop=client.loop)
@@ -80,12 +79,12 @@ def grade_on_cluster(address: str, config: Config, work: Sequence[Work], done: D
                 break
             finished.add(future)
         for future in finished:
-            w = pending.pop(future)
+            w, digests = pending.pop(future)
             try:
                 results, error = {d["name"]: from_plain(d) for d in future.result()}, None
             except Exception as exc:
                 results, error = None, _describe(exc)
-            done(w, results, error)
+            done(w, results, digests, error)
             future = submit()
             if future is not None:
                 finished.add(future)
@@ -96,9 +95,7 @@ def grade_on_cluster(address: str, config: Config, work: Sequence[Work], done: D
 
 
 def _label(work: Work) -> str:
-    from grader.batch.files import file_stem
-
-    return file_stem(work.student.name)
+    return files.file_stem(work.student.name)
 
 
 # --- on a worker -----------------------------------------------------------------
@@ -108,7 +105,8 @@ _lock = threading.Lock()
 
 
 def grade_task(config: Config, label: str, sources: dict, only: tuple[str, ...]) -> list[dict]:
-    """Run on a worker: grade one student's ``sources`` with this process's warm grader."""
+    """Run on a worker: grade one student's ``sources`` (``grader.submission.Submission``) with this
+    process's warm grader."""
     grader = _warm(config, _threads())
     report = grader.grade(Path("submissions") / label, sources=dict(sources), only=list(only), report=False)
     return [to_plain(result) for result in report.exercises]

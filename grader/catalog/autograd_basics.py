@@ -17,10 +17,6 @@ SEED_Y = np.sin(SEED_X)
 SEED_PARAMS = np.array([0.0, -1.0, 0.0, 0.3])
 
 
-def _p3(x):
-    return 0.5 * (5 * x**3 - 3 * x)
-
-
 def _floats(losses) -> np.ndarray:
     """The losses as a float64 array (Python floats or one-element tensors are both fine)."""
     return np.array([float(loss) for loss in losses], dtype=np.float64)
@@ -53,21 +49,6 @@ def _fit_autograd(module, inputs, ctx):
     return {"coeffs": coeffs, "losses": _floats(losses)}
 
 
-def _numpy_descent(inputs, ctx):
-    """polyfit.fit's gradient descent in plain numpy: what autograd must reproduce."""
-    import torch
-
-    x, y = inputs["x"], inputs["y"]
-    coeffs = np.array(inputs["coeffs0"], dtype=np.float64)
-    losses = []
-    for _ in range(inputs["steps"]):
-        residual = coeffs[0] + coeffs[1] * x + coeffs[2] * x**2 + coeffs[3] * x**3 - y
-        losses.append(float(np.sum(residual**2)))
-        g = 2.0 * residual
-        coeffs = coeffs - inputs["lr"] * np.array([g.sum(), (g * x).sum(), (g * x**2).sum(), (g * x**3).sum()])
-    return {"coeffs": torch.tensor(coeffs, dtype=torch.float64, device=ctx.device), "losses": np.array(losses)}
-
-
 # --- LegendreP3 ---------------------------------------------------------------
 
 
@@ -83,10 +64,6 @@ def _forward_cases(rng: np.random.Generator) -> list[Case]:
 
 def _forward(module, inputs, ctx):
     return module.LegendreP3.apply(tensor(inputs["x"], ctx))
-
-
-def _torch_forward(inputs, ctx):
-    return _p3(tensor(inputs["x"], ctx))
 
 
 def _backward_cases(rng: np.random.Generator) -> list[Case]:
@@ -125,12 +102,6 @@ def _backward(module, inputs, ctx):
     return {"x.grad": x.grad, NODE: own_node}
 
 
-def _autograd_backward(inputs, ctx):
-    x = tensor(inputs["x"], ctx, requires_grad=True)
-    _p3(_input_of(x, inputs)).backward(tensor(inputs["grad_out"], ctx))
-    return {"x.grad": x.grad, NODE: True}
-
-
 def _gradcheck_cases(rng: np.random.Generator) -> list[Case]:
     return [
         Case("x (4,) in [-2, 2], float64", {"x": rng.uniform(-2, 2, size=4)}),
@@ -145,10 +116,6 @@ def _gradcheck(module, inputs, ctx):
     return bool(torch.autograd.gradcheck(module.LegendreP3.apply, (x,), raise_exception=False))
 
 
-def _passes(inputs, ctx):
-    return True
-
-
 # --- fit_legendre -------------------------------------------------------------
 
 
@@ -156,6 +123,8 @@ def _legendre_cases(rng: np.random.Generator) -> list[Case]:
     x200 = np.linspace(-np.pi, np.pi, 200)
     x40 = np.sort(rng.uniform(-1, 1, size=40))
     x8 = rng.uniform(-1, 1, size=8)
+    u40 = 0.1 + 0.8 * x40
+    p3_40 = 0.5 * (5 * u40**3 - 3 * u40)  # P3 written out: the function itself lives with the oracles
     return [
         Case(
             "the seed's data: x = linspace(-pi, pi, 2000), y = sin(x), params0 = (0, -1, 0, 0.3), "
@@ -176,7 +145,7 @@ def _legendre_cases(rng: np.random.Generator) -> list[Case]:
             "x (40,) in [-1, 1], y = 0.2 + 1.5 P3(0.1 + 0.8 x) plus noise, lr = 2e-3, 100 steps",
             {
                 "x": x40,
-                "y": 0.2 + 1.5 * _p3(0.1 + 0.8 * x40) + 0.05 * rng.normal(size=40),
+                "y": 0.2 + 1.5 * p3_40 + 0.05 * rng.normal(size=40),
                 "params0": np.array([0.0, 1.0, 0.0, 1.0]),
                 "lr": 2e-3,
                 "steps": 100,
@@ -249,10 +218,6 @@ def _leaves_inputs(module, inputs, ctx):
     module.fit_autograd(given["x"], given["y"], given["coeffs0"], lr=1e-3, steps=3)
     module.fit_legendre(given["x"], given["y"], given["params0"], lr=1e-3, steps=3)
     return given
-
-
-def _tensors_as_given(inputs, ctx):
-    return {key: tensor(value, ctx) for key, value in inputs.items()}
 
 
 # --- source -------------------------------------------------------------------
@@ -333,6 +298,7 @@ EXERCISE = Exercise(
     name="autograd_basics",
     title="Letting autograd do the backward pass (torch)",
     reference="solutions.autograd_basics",
+    oracles="grader.oracles.autograd_basics",
     framework="torch",
     seed=4,
     time_limit=60.0,
@@ -344,7 +310,7 @@ EXERCISE = Exercise(
             points=3,
             cases=_fit_cases,
             probe=_fit_autograd,
-            oracle=_numpy_descent,
+            oracle="numpy_descent",
             description="fit_autograd follows polyfit.fit's descent step for step, on x's device and dtype.",
             hint="Each step: forward pass, loss (sum of squared errors), record loss.item(), "
             "loss.backward(), then update inside torch.no_grad() and clear the gradient "
@@ -371,7 +337,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_forward_cases,
             probe=_forward,
-            oracle=_torch_forward,
+            oracle="torch_forward",
             description="LegendreP3.apply(x) computes 0.5 (5 x^3 - 3 x) elementwise, on x's device and dtype.",
             hint="P3(x) = 0.5 * (5 x^3 - 3 x): mind the parentheses. Return a tensor shaped like x.",
         ),
@@ -381,7 +347,7 @@ EXERCISE = Exercise(
             points=2,
             cases=_backward_cases,
             probe=_backward,
-            oracle=_autograd_backward,
+            oracle="autograd_backward",
             description="LegendreP3's own backward gives the same x.grad as autograd on the plain formula.",
             hint="LegendreP3 subclasses torch.autograd.Function with static forward(ctx, x) and "
             "backward(ctx, grad_output). backward returns grad_output times the derivative of P3 "
@@ -394,7 +360,8 @@ EXERCISE = Exercise(
             points=1,
             cases=_gradcheck_cases,
             probe=_gradcheck,
-            oracle=_passes,
+            oracle="passes",
+            requires=("legendre_forward",),
             description="torch.autograd.gradcheck(LegendreP3.apply, (x,)) returns True in float64.",
             hint="gradcheck compares your backward with finite differences of your forward: "
             "if legendre_forward passes, the derivative in backward is off.",
@@ -416,6 +383,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_uses_function_cases,
             probe=_steps_through_backward,
+            requires=("fit_legendre_trajectory",),
             description="fit_legendre's gradients pass through LegendreP3's hand-written backward.",
             hint="Evaluate P3 with LegendreP3.apply(c + d * x), not with the formula written out: "
             "the exercise is to make autograd use your backward.",
@@ -426,7 +394,8 @@ EXERCISE = Exercise(
             points=1,
             cases=_mutation_cases,
             probe=_leaves_inputs,
-            oracle=_tensors_as_given,
+            oracle="tensors_as_given",
+            requires=("legendre_forward", "fit_autograd_trajectory", "fit_legendre_trajectory"),
             rtol=0.0,
             atol=0.0,
             description="No function modifies its arguments in place.",
@@ -438,6 +407,7 @@ EXERCISE = Exercise(
             function="autograd_basics.py",
             points=1,
             inspect=_inspect_autograd_usage,
+            requires=("fit_autograd_trajectory", "legendre_backward"),
             description="fit_autograd gets its gradients from backward(); LegendreP3.backward "
             "computes its gradient by hand.",
             hint="In fit_autograd, call loss.backward() instead of writing the gradient out. "

@@ -26,15 +26,15 @@ SEED_TEST = [("Yo creo que si".split(), "SPANISH"), ("it is lost on me".split(),
 SEED_LABELS = {"SPANISH": 0, "ENGLISH": 1}
 
 
-def _vocab(sentences) -> dict:
-    vocab: dict = {}
-    for sentence in sentences:
-        for word in sentence:
-            vocab.setdefault(word, len(vocab))
-    return vocab
-
-
-SEED_VOCAB = _vocab(s for s, _ in SEED_DATA + SEED_TEST)
+# The seed's word_to_ix (training then test sentences, as the article prints it). Written
+# out as data: building it here would put an answer to build_vocab in public code.
+SEED_VOCAB = {
+    "me": 0, "gusta": 1, "comer": 2, "en": 3, "la": 4, "cafeteria": 5, "Give": 6, "it": 7, "to": 8,
+    "No": 9, "creo": 10, "que": 11, "sea": 12, "una": 13, "buena": 14, "idea": 15, "is": 16, "not": 17,
+    "a": 18, "good": 19, "get": 20, "lost": 21, "at": 22, "Yo": 23, "si": 24, "on": 25,
+}
+#: The training sentences' words come first: their vocabulary is a prefix of the seed's.
+SEED_TRAIN_VOCAB = dict(list(SEED_VOCAB.items())[:23])
 # The seed's nn.Linear(26, 2) after torch.manual_seed(1), as printed in the article.
 SEED_WEIGHT = np.array(
     [
@@ -69,7 +69,11 @@ def _sentences(rng, n, unknown=False):
     return out
 
 
-GEN_VOCAB = _vocab(POOLS.values())
+GEN_VOCAB = {
+    "the": 0, "cat": 1, "and": 2, "dog": 3, "eat": 4, "fish": 5, "at": 6, "home": 7, "el": 8, "gato": 9,
+    "y": 10, "perro": 11, "comen": 12, "pescado": 13, "en": 14, "casa": 15, "le": 16, "chat": 17, "et": 18,
+    "chien": 19, "mangent": 20, "du": 21, "poisson": 22, "ici": 23,
+}
 GEN_LABELS = {"ENGLISH": 0, "SPANISH": 1, "FRENCH": 2}
 
 
@@ -121,7 +125,7 @@ def _bow_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _unknown_cases(rng: np.random.Generator) -> list[Case]:
-    train_vocab = _vocab(s for s, _ in SEED_DATA)
+    train_vocab = SEED_TRAIN_VOCAB
     return [
         Case(
             "'Yo creo que si' with the vocabulary of the seed's training data only ('Yo', 'si' unknown)",
@@ -225,20 +229,19 @@ def _forward(module, inputs, ctx):
 
 
 def _stand_in(weight, bias):
-    """A BoWClassifier built here (CPU, float32) with the given parameters."""
+    """A model with BoWClassifier's layout (CPU, float32) and the given parameters.
+
+    Composed from torch's own modules, so that no BoWClassifier is written
+    in public code.
+    """
+    from collections import OrderedDict
+
     import torch
-    import torch.nn.functional as F
     from torch import nn
 
-    class LogLinear(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.linear = nn.Linear(weight.shape[1], weight.shape[0])
-
-        def forward(self, bow_vec):
-            return F.log_softmax(self.linear(bow_vec), dim=1)
-
-    model = LogLinear()
+    model = nn.Sequential(
+        OrderedDict(linear=nn.Linear(weight.shape[1], weight.shape[0]), log_probs=nn.LogSoftmax(dim=1))
+    )
     with torch.no_grad():
         model.linear.weight.copy_(torch.as_tensor(weight))
         model.linear.bias.copy_(torch.as_tensor(bias))

@@ -6,7 +6,7 @@ import numpy as np
 
 from grader import Case, Check, Exercise, hookimpl
 from grader.forbidden import numpy_only
-from grader.probing import attempt_all, copies, unchanged_inputs
+from grader.probing import copies
 
 # The seed article's example: two inputs, two outputs.
 SEED_X = np.array([-0.5, 0.1])
@@ -40,12 +40,6 @@ def _sigmoid_quiet(module, inputs, ctx):
         return module.diy_sigmoid(inputs["x"])
 
 
-def _torch_sigmoid(inputs, ctx):
-    import torch
-
-    return torch.sigmoid(torch.from_numpy(np.asarray(inputs["x"], dtype=np.float64))).numpy()
-
-
 def _mse_cases(rng: np.random.Generator) -> list[Case]:
     return [
         Case("the seed example: y_pred (2,), y_true (2,)", {"y_pred": np.array([0.3, 0.9]), "y_true": SEED_Y}),
@@ -60,13 +54,6 @@ def _mse_cases(rng: np.random.Generator) -> list[Case]:
 
 def _mse(module, inputs, ctx):
     return module.diy_mse_loss(inputs["y_pred"], inputs["y_true"])
-
-
-def _torch_mse(inputs, ctx):
-    import torch
-    import torch.nn.functional as F
-
-    return float(F.mse_loss(torch.from_numpy(inputs["y_pred"]), torch.from_numpy(inputs["y_true"])))
 
 
 def _layer_cases(rng: np.random.Generator) -> list[Case]:
@@ -95,25 +82,8 @@ def _forward(module, inputs, ctx):
     return module.diy_forward(inputs["weight"], inputs["x"])
 
 
-def _torch_forward(inputs, ctx):
-    import torch
-
-    w, x = torch.from_numpy(inputs["weight"]), torch.from_numpy(inputs["x"])
-    return torch.sigmoid(torch.nn.functional.linear(x, w)).numpy()
-
-
 def _grad(module, inputs, ctx):
     return module.calculate_grad(inputs["weight"], inputs["x"], inputs["y_true"])
-
-
-def _autograd_grad(inputs, ctx):
-    import torch
-    import torch.nn.functional as F
-
-    w = torch.tensor(inputs["weight"], requires_grad=True)
-    x, y = torch.from_numpy(inputs["x"]), torch.from_numpy(inputs["y_true"])
-    F.mse_loss(torch.sigmoid(F.linear(x, w)), y).backward()
-    return w.grad.numpy()
 
 
 def _sgd_cases(rng: np.random.Generator) -> list[Case]:
@@ -145,12 +115,10 @@ def _mutation_cases(rng: np.random.Generator) -> list[Case]:
 
 def _leaves_inputs(module, inputs, ctx):
     given = copies(inputs)
-    attempt_all(
-        lambda: module.diy_sigmoid(given["x"]),
-        lambda: module.diy_forward(given["weight"], given["x"]),
-        lambda: module.calculate_grad(given["weight"], given["x"], given["y_true"]),
-        lambda: module.diy_sgd(given["grad"], given["weight"], given["lr"]),
-    )
+    module.diy_sigmoid(given["x"])
+    module.diy_forward(given["weight"], given["x"])
+    module.calculate_grad(given["weight"], given["x"], given["y_true"])
+    module.diy_sgd(given["grad"], given["weight"], given["lr"])
     return given
 
 
@@ -158,6 +126,7 @@ EXERCISE = Exercise(
     name="diy_model",
     title="A one-layer network by hand (numpy)",
     reference="solutions.diy_model",
+    oracles="grader.oracles.diy_model",
     framework="numpy",
     seed=1,
     time_limit=30.0,
@@ -168,7 +137,7 @@ EXERCISE = Exercise(
             points=2,
             cases=_sigmoid_cases,
             probe=_sigmoid,
-            oracle=_torch_sigmoid,
+            oracle="torch_sigmoid",
             description="diy_sigmoid matches torch.sigmoid on every shape, large inputs included.",
             hint="Return a float64 array of the input's shape; 1 / (1 + exp(-x)) elementwise.",
         ),
@@ -178,7 +147,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_stable_cases,
             probe=_sigmoid_quiet,
-            oracle=_torch_sigmoid,
+            oracle="torch_sigmoid",
             description="diy_sigmoid raises no overflow warning for |x| up to 1e4.",
             hint="np.exp(-x) overflows for x = -1e4. For x < 0 use exp(x) / (1 + exp(x)); "
             "exp(-|x|) never overflows.",
@@ -189,7 +158,7 @@ EXERCISE = Exercise(
             points=2,
             cases=_mse_cases,
             probe=_mse,
-            oracle=_torch_mse,
+            oracle="torch_mse",
             description="diy_mse_loss matches F.mse_loss (mean over all elements) and returns a float.",
             hint="Average over every element (np.mean), not over the rows; return float(...).",
         ),
@@ -199,7 +168,7 @@ EXERCISE = Exercise(
             points=2,
             cases=_layer_cases,
             probe=_forward,
-            oracle=_torch_forward,
+            oracle="torch_forward",
             description="diy_forward matches sigmoid(nn.Linear without bias) for single inputs and batches.",
             hint="weight has nn.Linear's layout (out, in): compute x @ weight.T.",
         ),
@@ -209,7 +178,7 @@ EXERCISE = Exercise(
             points=3,
             cases=_layer_cases,
             probe=_grad,
-            oracle=_autograd_grad,
+            oracle="autograd_grad",
             description="calculate_grad equals torch autograd's weight.grad for any sizes.",
             hint="Chain rule: dL/dz = 2 (y_pred - y) / n * y_pred (1 - y_pred) with n the number "
             "of elements; dL/dW = (dL/dz).T @ x, with x as a batch (N, in).",
@@ -229,7 +198,8 @@ EXERCISE = Exercise(
             points=1,
             cases=_mutation_cases,
             probe=_leaves_inputs,
-            oracle=unchanged_inputs,
+            oracle="unchanged_inputs",
+            requires=("sigmoid_values", "forward_values", "grad_autograd", "sgd_values"),
             rtol=0.0,
             atol=0.0,
             description="No function modifies its arguments in place.",
@@ -239,6 +209,7 @@ EXERCISE = Exercise(
         numpy_only(
             "diy_model.py",
             hint="Use numpy for everything here: the point is to do by hand what torch does for you.",
+            requires=("sigmoid_values", "mse_values", "forward_values", "grad_autograd", "sgd_values"),
         ),
     ),
 )

@@ -2,19 +2,18 @@
 
 Every function is compared with its ``torch.nn.functional`` counterpart on
 values and on the gradient autograd gives the inputs (each case carries a
-fixed upstream gradient). The oracles run the same probes with torch's own
-functions in place of the student's, on the same device, in float64.
+fixed upstream gradient). The oracles (``grader.oracles.neural_basics``) run
+the same probes with torch's own functions in place of the student's, on the
+same device, in float64.
 """
 
 from __future__ import annotations
-
-from types import SimpleNamespace
 
 import numpy as np
 
 from grader import Case, Check, Exercise, SourceCheck, hookimpl
 from grader.forbidden import forbid
-from grader.probing import AUTOGRAD, attempt_all, tensor
+from grader.probing import AUTOGRAD, tensor
 
 # The seed article: F.softmax(data, dim=0) of this vector.
 SEED_SCORES = np.array([1.3800, -1.3505, 0.3455, 0.5046, 1.8213])
@@ -52,27 +51,6 @@ FORBIDDEN = (
 
 
 # --- running a function with autograd -----------------------------------------
-
-
-def _torch_functions():
-    """torch's own versions, under the student's names: the oracles' 'module'."""
-    import torch.nn.functional as F
-
-    return SimpleNamespace(
-        affine=F.linear,
-        relu=F.relu,
-        softmax=lambda x, dim=-1: F.softmax(x, dim=dim),
-        log_softmax=lambda x, dim=-1: F.log_softmax(x, dim=dim),
-        nll_loss=F.nll_loss,
-        cross_entropy=F.cross_entropy,
-    )
-
-
-def _with_torch(probe):
-    def oracle(inputs, ctx):
-        return probe(_torch_functions(), inputs, ctx)
-
-    return oracle
 
 
 def _grads(out, upstream, leaves):
@@ -298,14 +276,12 @@ def _leaves_inputs(module, inputs, ctx):
         )
         for name in names
     }
-    attempt_all(
-        lambda: module.affine(given["affine: x"], given["affine: A"], given["affine: b"]),
-        lambda: module.relu(given["relu: x"]),
-        lambda: module.softmax(given["softmax: x"], dim=1),
-        lambda: module.log_softmax(given["log_softmax: x"], dim=1),
-        lambda: module.nll_loss(given["nll_loss: x"], given["nll_loss: target"]),
-        lambda: module.cross_entropy(given["cross_entropy: x"], given["cross_entropy: target"]),
-    )
+    module.affine(given["affine: x"], given["affine: A"], given["affine: b"])
+    module.relu(given["relu: x"])
+    module.softmax(given["softmax: x"], dim=1)
+    module.log_softmax(given["log_softmax: x"], dim=1)
+    module.nll_loss(given["nll_loss: x"], given["nll_loss: target"])
+    module.cross_entropy(given["cross_entropy: x"], given["cross_entropy: target"])
     return given
 
 
@@ -313,6 +289,7 @@ EXERCISE = Exercise(
     name="neural_basics",
     title="Affine maps, non-linearities and losses from elementary operations (torch)",
     reference="solutions.neural_basics",
+    oracles="grader.oracles.neural_basics",
     framework="torch",
     seed=5,
     time_limit=30.0,
@@ -324,7 +301,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_affine_cases,
             probe=_affine,
-            oracle=_with_torch(_affine),
+            oracle="torch_affine",
             description="affine matches nn.Linear (F.linear) in value and in the gradients of x, A and b.",
             hint="A has nn.Linear's layout (out, in): each row of x is mapped by A, so compute x @ A.T + b.",
         ),
@@ -334,7 +311,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_relu_cases,
             probe=_relu,
-            oracle=_with_torch(_relu),
+            oracle="torch_relu",
             description="relu matches F.relu in value and gradient.",
             hint="Keep x where x > 0 and put 0 elsewhere, in a new tensor (torch.where or x * (x > 0)); "
             "never assign into x.",
@@ -345,7 +322,7 @@ EXERCISE = Exercise(
             points=2,
             cases=_along_dim_cases,
             probe=_softmax,
-            oracle=_with_torch(_softmax),
+            oracle="torch_softmax",
             description="softmax matches F.softmax along dim 0, 1 and -1 of 1-D, 2-D and 3-D inputs, "
             "gradients included.",
             hint="Exponentiate, then divide by the sum along `dim` with keepdim=True so that it broadcasts; "
@@ -357,7 +334,7 @@ EXERCISE = Exercise(
             points=2,
             cases=_along_dim_cases,
             probe=_log_softmax,
-            oracle=_with_torch(_log_softmax),
+            oracle="torch_log_softmax",
             description="log_softmax matches F.log_softmax along dim 0, 1 and -1, gradients included.",
             hint="log softmax(x)_i = x_i - log(sum_j exp(x_j)), the sum taken along `dim` with keepdim=True.",
         ),
@@ -367,7 +344,7 @@ EXERCISE = Exercise(
             points=2,
             cases=_stable_cases,
             probe=_stable,
-            oracle=_with_torch(_stable),
+            oracle="torch_stable",
             description="softmax, log_softmax and cross_entropy give finite, correct values and gradients "
             "for inputs as large as |x| = 1e4.",
             hint="exp(1e4) overflows to inf and exp(-1e4) underflows to 0. Subtract the maximum along `dim` "
@@ -380,7 +357,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_nll_cases,
             probe=_nll,
-            oracle=_with_torch(_nll),
+            oracle="torch_nll",
             description="nll_loss matches F.nll_loss (mean reduction) in value and gradient.",
             hint="Pick log_probs[n, target[n]] for each row n (one value per row, e.g. with gather), "
             "then take minus their mean.",
@@ -391,7 +368,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_cross_entropy_cases,
             probe=_cross_entropy,
-            oracle=_with_torch(_cross_entropy),
+            oracle="torch_cross_entropy",
             description="cross_entropy matches F.cross_entropy in value and gradient.",
             hint="cross_entropy takes raw scores: apply log_softmax over the class dimension (dim=1) first, "
             "then nll_loss.",
@@ -402,6 +379,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_mutation_cases,
             probe=_leaves_inputs,
+            requires=("affine", "relu", "softmax", "log_softmax", "nll_loss", "cross_entropy"),
             rtol=0.0,
             atol=0.0,
             description="No function modifies its arguments in place.",
@@ -413,6 +391,7 @@ EXERCISE = Exercise(
             function="neural_basics.py",
             points=1,
             inspect=forbid(names=FORBIDDEN),
+            requires=("affine", "relu", "softmax", "log_softmax", "nll_loss", "cross_entropy"),
             description="The module does not call torch's relu, softmax, log_softmax, logsumexp, linear, "
             "nll_loss or cross_entropy (in any form).",
             hint="Build each function from elementary operations: torch.exp, torch.log, sum, amax, "

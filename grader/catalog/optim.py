@@ -15,7 +15,7 @@ import numpy as np
 
 from grader import Case, Check, Exercise, hookimpl
 from grader.forbidden import numpy_only
-from grader.probing import OPTIM, copies, unchanged_inputs
+from grader.probing import OPTIM, copies
 
 # The seed article's example: the weight of its 2x2 layer and the gradient of
 # the MSE loss at x = [-0.5, 0.1], y = [0.1, 0.2] (as diy_model computes it).
@@ -280,7 +280,7 @@ def _sgd_decay_cases(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-# --- probes and oracles -------------------------------------------------------
+# --- probes ------------------------------------------------------------------
 
 
 def _trajectory(optimizer, weight, grads) -> dict:
@@ -300,35 +300,6 @@ def _adam(module, inputs, ctx):
 def _sgd(module, inputs, ctx):
     given = copies(inputs)
     return _trajectory(module.DiySGD(**given["settings"]), given["weight"], given["grads"])
-
-
-class _TorchOptimizer:
-    """One ``torch.optim`` optimizer on one float64 parameter, with ``step(grad, weight)``.
-
-    ``weight`` is ignored: the parameter holds torch's own weight.
-    """
-
-    def __init__(self, kind: str, weight: np.ndarray, settings: dict) -> None:
-        import torch
-
-        self.torch = torch
-        self.param = torch.tensor(np.asarray(weight, dtype=np.float64), requires_grad=True)
-        self.optimizer = getattr(torch.optim, kind)([self.param], **settings)
-
-    def step(self, grad, weight):
-        self.param.grad = self.torch.tensor(np.asarray(grad, dtype=np.float64))
-        self.optimizer.step()
-        return self.param.detach().numpy().copy()
-
-
-def _torch_adam(inputs, ctx):
-    optimizer = _TorchOptimizer("Adam", inputs["weight"], inputs["settings"])
-    return _trajectory(optimizer, inputs["weight"], inputs["grads"])
-
-
-def _torch_sgd(inputs, ctx):
-    optimizer = _TorchOptimizer("SGD", inputs["weight"], inputs["settings"])
-    return _trajectory(optimizer, inputs["weight"], inputs["grads"])
 
 
 # --- separate state -------------------------------------------------------------
@@ -380,13 +351,6 @@ def _separate(module, inputs, ctx):
     return _interleaved(lambda run: getattr(module, "Diy" + run["kind"])(**run["settings"]), given["runs"])
 
 
-def _torch_separate(inputs, ctx):
-    def make(run):
-        return _TorchOptimizer(run["kind"], run["weight"], run["settings"])
-
-    return _interleaved(make, inputs["runs"])
-
-
 # --- inputs unchanged ---------------------------------------------------------
 
 
@@ -423,6 +387,7 @@ EXERCISE = Exercise(
     name="optim",
     title="Optimizers by hand: Adam and SGD with momentum (numpy)",
     reference="solutions.optim",
+    oracles="grader.oracles.optim",
     framework="numpy",
     seed=2,
     time_limit=30.0,
@@ -434,7 +399,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_adam_first_step_cases,
             probe=_adam,
-            oracle=_torch_adam,
+            oracle="torch_adam",
             description="One step of a fresh DiyAdam matches torch.optim.Adam.",
             hint="At the first step t = 1 and m, v start at zero. Bias-correct both moments, "
             "m / (1 - beta1**t) and v / (1 - beta2**t); the step is lr * m_hat / (sqrt(v_hat) + eps).",
@@ -445,7 +410,7 @@ EXERCISE = Exercise(
             points=2,
             cases=_adam_trajectory_cases,
             probe=_adam,
-            oracle=_torch_adam,
+            oracle="torch_adam",
             description="DiyAdam with default settings matches torch.optim.Adam after each of 25-50 steps.",
             hint="Keep the step count t and the moments m, v on self and carry them from call to call: "
             "create them once, never reset them in step(), and increment t at every step before "
@@ -457,7 +422,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_adam_hyperparameter_cases,
             probe=_adam,
-            oracle=_torch_adam,
+            oracle="torch_adam",
             description="DiyAdam uses the lr, betas and eps it was given.",
             hint="Use the lr, betas and eps passed to __init__ rather than fixed numbers: "
             "beta1 decays m (the gradient average), beta2 decays v (the squared gradient average).",
@@ -468,7 +433,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_adam_scale_cases,
             probe=_adam,
-            oracle=_torch_adam,
+            oracle="torch_adam",
             description="DiyAdam matches torch for gradients from 1e-7 to 1e4 and for gradients that stay 0.",
             hint="Add eps outside the square root, sqrt(v_hat) + eps: with tiny gradients "
             "sqrt(v_hat + eps) is far larger. A gradient that is always 0 must leave its weight "
@@ -480,7 +445,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_adam_decay_cases,
             probe=_adam,
-            oracle=_torch_adam,
+            oracle="torch_adam",
             description="DiyAdam's weight_decay is torch.optim.Adam's L2 penalty.",
             hint="torch.optim.Adam adds weight_decay * weight to the gradient before m and v are updated. "
             "Shrinking the weight separately (w - lr * weight_decay * w) is AdamW, a different optimizer.",
@@ -491,7 +456,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_sgd_plain_cases,
             probe=_sgd,
-            oracle=_torch_sgd,
+            oracle="torch_sgd",
             description="DiySGD without momentum matches torch.optim.SGD at every step.",
             hint="Without momentum each step is weight - lr * grad.",
         ),
@@ -501,7 +466,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_sgd_momentum_cases,
             probe=_sgd,
-            oracle=_torch_sgd,
+            oracle="torch_sgd",
             description="DiySGD with momentum matches torch.optim.SGD (dampening 0) at every step.",
             hint="torch's buffer starts as a copy of the first gradient (b = g), then b = momentum * b + g; "
             "there is no (1 - momentum) factor. The step is weight - lr * b.",
@@ -512,7 +477,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_sgd_nesterov_cases,
             probe=_sgd,
-            oracle=_torch_sgd,
+            oracle="torch_sgd",
             description="DiySGD with nesterov=True matches torch.optim.SGD at every step.",
             hint="With nesterov=True the step direction is g + momentum * b, where b is the buffer "
             "already updated with this step's gradient g.",
@@ -523,7 +488,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_sgd_decay_cases,
             probe=_sgd,
-            oracle=_torch_sgd,
+            oracle="torch_sgd",
             description="DiySGD's weight_decay matches torch.optim.SGD, with and without momentum.",
             hint="Add weight_decay * weight to the gradient first, and use that gradient everywhere after: "
             "in the momentum buffer and in the nesterov direction.",
@@ -534,7 +499,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_separate_cases,
             probe=_separate,
-            oracle=_torch_separate,
+            oracle="torch_separate",
             description="Optimizers used side by side on different weights do not share state.",
             hint="Keep every piece of state (step count, moments, buffer, settings) in attributes of self. "
             "Class attributes and module-level variables are shared by all instances.",
@@ -545,7 +510,8 @@ EXERCISE = Exercise(
             points=1,
             cases=_mutation_cases,
             probe=_leaves_inputs,
-            oracle=unchanged_inputs,
+            oracle="unchanged_inputs",
+            requires=("adam_trajectory", "sgd_plain", "sgd_momentum"),
             rtol=0.0,
             atol=0.0,
             description="step() modifies neither the gradient nor the weight it is given.",
@@ -556,6 +522,7 @@ EXERCISE = Exercise(
         numpy_only(
             "optim.py",
             hint="Write the updates with numpy: the point is to see what torch.optim does for you.",
+            requires=("adam_trajectory", "sgd_plain", "sgd_momentum"),
         ),
     ),
 )

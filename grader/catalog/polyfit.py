@@ -6,7 +6,7 @@ import numpy as np
 
 from grader import Case, Check, Exercise, hookimpl
 from grader.forbidden import numpy_only
-from grader.probing import copies, unchanged_inputs
+from grader.probing import copies
 
 # The seed article's data: 2000 points on [-pi, pi] and y = sin(x), with the
 # coefficients it printed after 2000 steps of lr = 1e-6.
@@ -49,14 +49,6 @@ def _loss(module, inputs, ctx):
     return module.sse_loss(inputs["y_pred"], inputs["y"])
 
 
-def _torch_sse(inputs, ctx):
-    import torch
-    import torch.nn.functional as F
-
-    y_pred, y = torch.from_numpy(inputs["y_pred"]), torch.from_numpy(inputs["y"])
-    return float(F.mse_loss(y_pred, y, reduction="sum"))
-
-
 def _grad_cases(rng: np.random.Generator) -> list[Case]:
     x50 = rng.uniform(-1, 2, size=50)
     x2d = rng.uniform(-2, 2, size=(3, 5))
@@ -75,16 +67,6 @@ def _grad_cases(rng: np.random.Generator) -> list[Case]:
 
 def _grad(module, inputs, ctx):
     return module.sse_grad(inputs["coeffs"], inputs["x"], inputs["y"])
-
-
-def _autograd_grad(inputs, ctx):
-    import torch
-
-    coeffs = torch.tensor(inputs["coeffs"], dtype=torch.float64, requires_grad=True)
-    x, y = torch.from_numpy(inputs["x"]), torch.from_numpy(inputs["y"])
-    y_pred = coeffs[0] + coeffs[1] * x + coeffs[2] * x**2 + coeffs[3] * x**3
-    (y_pred - y).pow(2).sum().backward()
-    return coeffs.grad.numpy()
 
 
 def fit_cases(rng: np.random.Generator, steps: int = 200) -> list[Case]:
@@ -188,6 +170,7 @@ EXERCISE = Exercise(
     name="polyfit",
     title="Fitting sin(x) with a cubic, gradients by hand (numpy)",
     reference="solutions.polyfit",
+    oracles="grader.oracles.polyfit",
     framework="numpy",
     seed=3,
     time_limit=30.0,
@@ -208,7 +191,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_loss_cases,
             probe=_loss,
-            oracle=_torch_sse,
+            oracle="torch_sse",
             description="sse_loss matches F.mse_loss with reduction='sum' and returns a float.",
             hint="Square the differences and add them all up: no mean, no square root. Return float(...).",
         ),
@@ -218,7 +201,7 @@ EXERCISE = Exercise(
             points=3,
             cases=_grad_cases,
             probe=_grad,
-            oracle=_autograd_grad,
+            oracle="autograd_grad",
             description="sse_grad equals torch autograd's gradient of the sum of squared errors.",
             hint="dL/dy_pred = 2 (y_pred - y). The derivative with respect to a coefficient is that "
             "times the power of x the coefficient multiplies (d multiplies x**3), summed over all "
@@ -259,7 +242,8 @@ EXERCISE = Exercise(
             points=1,
             cases=_mutation_cases,
             probe=_leaves_inputs,
-            oracle=unchanged_inputs,
+            oracle="unchanged_inputs",
+            requires=("predict_values", "sse_loss_values", "sse_grad_autograd", "fit_coeffs"),
             rtol=0.0,
             atol=0.0,
             description="No function modifies its arguments in place.",
@@ -269,6 +253,7 @@ EXERCISE = Exercise(
         numpy_only(
             "polyfit.py",
             hint="Use numpy for everything here: the point is to derive the gradient yourself.",
+            requires=("predict_values", "sse_loss_values", "sse_grad_autograd", "fit_coeffs"),
         ),
     ),
 )

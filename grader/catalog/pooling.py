@@ -10,12 +10,10 @@ The sequence poolings are compared with the seed article's recipe,
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 
 from grader import Case, Check, Exercise, hookimpl
-from grader.probing import AUTOGRAD, attempt_all, tensor
+from grader.probing import AUTOGRAD, tensor
 
 STRIDES = (None, 1, 2, 3, 4)
 LENGTHS = range(1, 13)
@@ -86,7 +84,24 @@ def _invalid_cases(rng: np.random.Generator) -> list[Case]:
             "a kernel longer than the padded input: no output",
             (2, 5, None, 0, False), (3, 5, 2, 0, True), (1, 4, 1, 1, False), (4, 7, 1, 1, True),
         ),
+        Case(
+            "valid settings right at the limits of those rules (it must return a length for each, not raise)",
+            {"settings": list(VALID_AT_THE_LIMITS), "valid": True},
+        ),
     ]
+
+
+#: Settings the layers accept, each at the edge of a rule above: padding exactly
+#: half of kernel_size, kernel_size 1, a length of 1, a kernel exactly as long as
+#: the padded input.
+VALID_AT_THE_LIMITS = (
+    (5, 2, None, 1, False),
+    (8, 4, 2, 2, True),
+    (5, 1, 1, 0, False),
+    (1, 1, None, 0, True),
+    (2, 4, 1, 1, False),
+    (3, 5, 2, 1, True),
+)
 
 
 def _outcome(fn, *args):
@@ -105,53 +120,25 @@ def _lengths(module, inputs, ctx):
     return {_key(s): _outcome(module.pool_output_length, *s) for s in inputs["settings"]}
 
 
-def _torch_lengths(inputs, ctx):
-    import torch
-    from torch import nn
+def _returns(fn, *args) -> str:
+    """For a valid setting: ``"returned a value"``, or what it raised instead."""
+    try:
+        fn(*args)
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        return f"raised {type(exc).__name__} on a valid input"
+    return "returned a value"
 
-    def length(setting):
-        size, kernel_size, stride, padding, ceil_mode = setting
-        outcomes = set()
-        for layer in (nn.AvgPool1d, nn.MaxPool1d):
-            try:
-                pool = layer(kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode)
-                outcomes.add(int(pool(torch.zeros(1, 1, size)).shape[-1]))
-            except Exception:  # torch rejects the setting (RuntimeError, ValueError, ...)
-                outcomes.add("ValueError")
-        if len(outcomes) != 1:
-            raise AssertionError(f"AvgPool1d and MaxPool1d disagree on {_key(setting)}: {outcomes}")
-        return outcomes.pop()
 
-    return {_key(s): length(s) for s in inputs["settings"]}
+def _rejections(module, inputs, ctx):
+    """Invalid settings: the outcome (ValueError expected); valid ones: only that it returned."""
+    if not inputs.get("valid"):
+        return _lengths(module, inputs, ctx)
+    return {_key(s): _returns(module.pool_output_length, *s) for s in inputs["settings"]}
 
 
 # --- pooling sequences -----------------------------------------------------------
-
-
-def _torch_pools():
-    """The seed article's recipe, under the student's names: the oracles' 'module'."""
-    from torch import nn
-
-    def pool(layer):
-        return lambda x: layer(x.shape[1])(x.transpose(1, 2)).squeeze(-1)
-
-    def masked(x, lengths):
-        import torch
-
-        return torch.stack([x[b, : int(n)].mean(dim=0) for b, n in enumerate(lengths)])
-
-    return SimpleNamespace(
-        mean_pool_sequence=pool(nn.AvgPool1d),
-        max_pool_sequence=pool(nn.MaxPool1d),
-        masked_mean_pool=masked,
-    )
-
-
-def _with_torch(probe):
-    def oracle(inputs, ctx):
-        return probe(_torch_pools(), inputs, ctx)
-
-    return oracle
 
 
 def _seq_case(rng, label, shape, fn=None, *, low=None, high=None, grad=True):
@@ -258,11 +245,9 @@ def _leaves_inputs(module, inputs, ctx):
         "masked_mean_pool: x": tensor(inputs["x"], ctx),
         "masked_mean_pool: lengths": tensor(inputs["lengths"], ctx),
     }
-    attempt_all(
-        lambda: module.mean_pool_sequence(given["mean_pool_sequence: x"]),
-        lambda: module.max_pool_sequence(given["max_pool_sequence: x"]),
-        lambda: module.masked_mean_pool(given["masked_mean_pool: x"], given["masked_mean_pool: lengths"]),
-    )
+    module.mean_pool_sequence(given["mean_pool_sequence: x"])
+    module.max_pool_sequence(given["max_pool_sequence: x"])
+    module.masked_mean_pool(given["masked_mean_pool: x"], given["masked_mean_pool: lengths"])
     return given
 
 
@@ -270,6 +255,7 @@ EXERCISE = Exercise(
     name="pooling",
     title="Pooling and the shapes around it (torch)",
     reference="solutions.pooling",
+    oracles="grader.oracles.pooling",
     framework="torch",
     seed=7,
     time_limit=30.0,
@@ -281,7 +267,7 @@ EXERCISE = Exercise(
             points=2,
             cases=_floor_cases,
             probe=_lengths,
-            oracle=_torch_lengths,
+            oracle="torch_lengths",
             description="pool_output_length matches nn.AvgPool1d / nn.MaxPool1d for every length, kernel size, "
             "stride (None included) and padding they accept, ceil_mode=False.",
             hint="out = (length + 2 * padding - kernel_size) // stride + 1 in integers, with stride = kernel_size "
@@ -293,7 +279,7 @@ EXERCISE = Exercise(
             points=2,
             cases=_ceil_cases,
             probe=_lengths,
-            oracle=_torch_lengths,
+            oracle="torch_lengths",
             description="pool_output_length matches the pooling layers with ceil_mode=True, including the rule "
             "that drops a last window starting in the right padding.",
             hint="In ceil mode round the division up (integer arithmetic: -(-a // b)); then, if the last window "
@@ -304,9 +290,10 @@ EXERCISE = Exercise(
             function="pool_output_length",
             points=1,
             cases=_invalid_cases,
-            probe=_lengths,
-            oracle=_torch_lengths,
-            description="pool_output_length raises ValueError for every setting the pooling layers reject.",
+            probe=_rejections,
+            oracle="torch_rejections",
+            description="pool_output_length raises ValueError for every setting the pooling layers reject, "
+            "and only for those.",
             hint="Raise ValueError when length, kernel_size or stride is below 1, when padding is negative or "
             "more than half of kernel_size, and when the output length would be below 1.",
         ),
@@ -316,7 +303,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_mean_cases,
             probe=_pool_probe("mean_pool_sequence"),
-            oracle=_with_torch(_pool_probe("mean_pool_sequence")),
+            oracle="torch_mean_pool",
             description="mean_pool_sequence averages over the sequence: (batch, seq_len, dim) -> (batch, dim), "
             "gradients included.",
             hint="Average over dim 1, the sequence; the result keeps the batch and the vector size.",
@@ -327,7 +314,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_max_cases,
             probe=_pool_probe("max_pool_sequence"),
-            oracle=_with_torch(_pool_probe("max_pool_sequence")),
+            oracle="torch_max_pool",
             description="max_pool_sequence takes the maximum over the sequence, as one tensor (batch, dim).",
             hint="Take the maximum over dim 1. torch.max(x, dim=1) returns a (values, indices) pair: return "
             "only the values (or use amax). Do not start from zeros: every value may be negative.",
@@ -338,7 +325,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_size_one_cases,
             probe=_pool_probe(),
-            oracle=_with_torch(_pool_probe()),
+            oracle="torch_size_one",
             description="Both poolings return (batch, dim) when the batch, the sequence or the vector has size 1.",
             hint="squeeze() without an argument drops every size-1 dimension, the batch and dim included: "
             "squeeze only the pooled dimension (squeeze(-1) after the pooling layer), or reduce over dim 1.",
@@ -349,7 +336,7 @@ EXERCISE = Exercise(
             points=2,
             cases=_masked_cases,
             probe=_masked,
-            oracle=_with_torch(_masked),
+            oracle="torch_masked",
             description="masked_mean_pool averages only the first lengths[b] positions of sequence b; padding "
             "changes neither the value nor gets a gradient.",
             hint="Build a (batch, seq_len) mask positions < lengths[:, None] (torch.arange on x's device), "
@@ -361,6 +348,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_mutation_cases,
             probe=_leaves_inputs,
+            requires=("mean_pool", "max_pool", "masked_mean_pool"),
             rtol=0.0,
             atol=0.0,
             description="No function modifies its arguments in place.",

@@ -2,9 +2,9 @@
 
 Every cell is built inside the probe from weight arrays (an ``nn.RNNCell``
 with tanh or relu, or an ``nn.GRUCell`` to make sure the student's loop only
-calls the cell). The oracles build ``nn.RNN`` / ``nn.GRU`` from the same
-arrays, so "matches torch" is checked against torch itself, gradients
-included.
+calls the cell). The oracles (``grader.oracles.rnn``) build ``nn.RNN`` /
+``nn.GRU`` from the same arrays, so "matches torch" is checked against torch
+itself, gradients included.
 """
 
 from __future__ import annotations
@@ -56,19 +56,6 @@ def _cell(spec: dict, ctx):
     return cell
 
 
-def _torch_rnn(spec: dict, ctx):
-    """The oracle's network: ``nn.RNN`` / ``nn.GRU`` with the cell's weights."""
-    from torch import nn
-
-    hidden, in_size = spec["weight_hh"].shape[1], spec["weight_ih"].shape[1]
-    if spec["kind"] == "gru":
-        rnn = nn.GRU(in_size, hidden)
-    else:
-        rnn = nn.RNN(in_size, hidden, nonlinearity=spec["kind"])
-    _copy_weights(rnn, spec, ctx, suffix="_l0")
-    return rnn
-
-
 # --- run_rnn ------------------------------------------------------------------
 
 
@@ -110,20 +97,6 @@ def _run_last(module, inputs, ctx):
     return h_last
 
 
-def _torch_run(inputs, ctx):
-    rnn = _torch_rnn(inputs["cell"], ctx)
-    outputs, h_n = rnn(tensor(inputs["inputs"], ctx), tensor(inputs["h0"], ctx).unsqueeze(0))
-    return outputs, h_n[0]
-
-
-def _torch_outputs(inputs, ctx):
-    return _torch_run(inputs, ctx)[0]
-
-
-def _torch_last(inputs, ctx):
-    return _torch_run(inputs, ctx)[1]
-
-
 def _grads(x, h0, weights) -> dict:
     grads = {"inputs": x.grad, "h0": h0.grad}
     grads.update({name: weight.grad for name, weight in weights.items()})
@@ -143,15 +116,6 @@ def _run_grad(module, inputs, ctx):
     outputs, h_last = module.run_rnn(cell, x, h0)
     _upstream(outputs, h_last, inputs, ctx).backward()
     return _grads(x, h0, {name: getattr(cell, name) for name in _WEIGHTS})
-
-
-def _torch_run_grad(inputs, ctx):
-    rnn = _torch_rnn(inputs["cell"], ctx)
-    x = tensor(inputs["inputs"], ctx, requires_grad=True)
-    h0 = tensor(inputs["h0"], ctx, requires_grad=True)
-    outputs, h_n = rnn(x, h0.unsqueeze(0))
-    _upstream(outputs, h_n[0], inputs, ctx).backward()
-    return _grads(x, h0, {name: getattr(rnn, name + "_l0") for name in _WEIGHTS})
 
 
 # --- encode_sequences ---------------------------------------------------------
@@ -212,26 +176,6 @@ def _encode(module, inputs, ctx):
     return module.encode_sequences(cell, sequences, h0)
 
 
-def _torch_encode_alone(rnn, sequences, h0, hidden, ctx):
-    """Run ``nn.RNN`` on each sequence alone and stack the final states."""
-    import torch
-
-    if h0 is None:
-        h0 = torch.zeros(len(sequences), hidden, dtype=torch.float64, device=ctx.device)
-    finals = []
-    for i, seq in enumerate(sequences):
-        _, h_n = rnn(seq.unsqueeze(1), h0[i].view(1, 1, -1))
-        finals.append(h_n[0, 0])
-    return torch.stack(finals)
-
-
-def _torch_encode(inputs, ctx):
-    spec = inputs["cell"]
-    sequences = [tensor(s, ctx) for s in inputs["sequences"]]
-    h0 = None if inputs["h0"] is None else tensor(inputs["h0"], ctx)
-    return _torch_encode_alone(_torch_rnn(spec, ctx), sequences, h0, spec["weight_hh"].shape[1], ctx)
-
-
 def _encode_grad(module, inputs, ctx):
     cell = _cell(inputs["cell"], ctx)
     sequences = [tensor(s, ctx, requires_grad=True) for s in inputs["sequences"]]
@@ -239,18 +183,6 @@ def _encode_grad(module, inputs, ctx):
     (module.encode_sequences(cell, sequences, h0) * tensor(inputs["grad"], ctx)).sum().backward()
     grads = {"sequences": [s.grad for s in sequences], "h0": None if h0 is None else h0.grad}
     grads.update({name: getattr(cell, name).grad for name in _WEIGHTS})
-    return grads
-
-
-def _torch_encode_grad(inputs, ctx):
-    spec = inputs["cell"]
-    rnn = _torch_rnn(spec, ctx)
-    sequences = [tensor(s, ctx, requires_grad=True) for s in inputs["sequences"]]
-    h0 = None if inputs["h0"] is None else tensor(inputs["h0"], ctx, requires_grad=True)
-    encoded = _torch_encode_alone(rnn, sequences, h0, spec["weight_hh"].shape[1], ctx)
-    (encoded * tensor(inputs["grad"], ctx)).sum().backward()
-    grads = {"sequences": [s.grad for s in sequences], "h0": None if h0 is None else h0.grad}
-    grads.update({name: getattr(rnn, name + "_l0").grad for name in _WEIGHTS})
     return grads
 
 
@@ -290,14 +222,11 @@ def _as_arrays(value):
     return value.detach().cpu().numpy()
 
 
-def _original(inputs, ctx):
-    return {key: inputs[key] for key in ("inputs", "h0", "sequences", "h0_sequences")}
-
-
 EXERCISE = Exercise(
     name="rnn",
     title="Define-by-run recurrence: an RNN as a loop over a cell (torch)",
     reference="solutions.rnn",
+    oracles="grader.oracles.rnn",
     framework="torch",
     seed=8,
     time_limit=30.0,
@@ -308,7 +237,7 @@ EXERCISE = Exercise(
             points=2,
             cases=_run_cases,
             probe=_run_outputs,
-            oracle=_torch_outputs,
+            oracle="torch_outputs",
             description="run_rnn's outputs (T, B, H) match nn.RNN / nn.GRU built from the cell's weights.",
             hint="Start from h = h0; for each time step t call h = cell(inputs[t], h) and keep every new h. "
             "outputs[t] is the state after step t (not h0), stacked into (T, B, H). Only call the cell: "
@@ -320,7 +249,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_run_cases,
             probe=_run_last,
-            oracle=_torch_last,
+            oracle="torch_last",
             description="run_rnn's h_last is the final state, shape (B, H).",
             hint="h_last is the state after the last step, of shape (B, H): unlike nn.RNN's h_n it has "
             "no leading layer dimension.",
@@ -331,7 +260,7 @@ EXERCISE = Exercise(
             points=2,
             cases=_run_cases,
             probe=_run_grad,
-            oracle=_torch_run_grad,
+            oracle="torch_run_grad",
             description="Gradients through run_rnn (inputs, h0, cell weights) match nn.RNN's autograd.",
             hint="Keep the whole loop in the autograd graph: no .detach(), .data, torch.no_grad() or "
             "conversions through numpy/lists of floats between steps.",
@@ -342,7 +271,7 @@ EXERCISE = Exercise(
             points=2,
             cases=_encode_cases,
             probe=_encode,
-            oracle=_torch_encode,
+            oracle="torch_encode",
             description="encode_sequences gives each sequence's own final state, as if run alone.",
             hint="Sequence i ends after its own T_i steps: if you pad, stop updating a sequence's state "
             "once t >= T_i (the padded steps must not change it), or run each sequence on its own. "
@@ -354,7 +283,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_default_h0_cases,
             probe=_encode,
-            oracle=_torch_encode,
+            oracle="torch_encode",
             description="With h0=None, encode_sequences starts from zeros (sequences' device and dtype).",
             hint="For h0=None create zeros of shape (B, cell.hidden_size) with dtype and device taken "
             "from the sequences (torch.zeros defaults to float32 on the CPU).",
@@ -365,7 +294,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_encode_grad_cases,
             probe=_encode_grad,
-            oracle=_torch_encode_grad,
+            oracle="torch_encode_grad",
             description="Gradients through encode_sequences match running each sequence alone in nn.RNN.",
             hint="Build the result without in-place writes into tensors that autograd needs (h[i] = ... "
             "or h0 itself): use torch.where or torch.stack to combine states.",
@@ -376,7 +305,8 @@ EXERCISE = Exercise(
             points=1,
             cases=_mutation_cases,
             probe=_leaves_inputs,
-            oracle=_original,
+            oracle="original",
+            requires=("run_rnn_outputs", "encode_values"),
             rtol=0.0,
             atol=0.0,
             description="Neither function modifies its arguments in place.",
@@ -397,6 +327,7 @@ EXERCISE = Exercise(
                 ),
                 reason="write the loop over time steps yourself",
             ),
+            requires=("run_rnn_outputs", "encode_values"),
             description="The recurrence is a loop written by the student, not torch's nn.RNN.",
             hint="The point of the exercise is the define-by-run loop: call the cell once per step.",
         ),

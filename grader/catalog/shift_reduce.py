@@ -26,8 +26,8 @@ WORDS = ("two", "dogs", "are", "running", "through", "a", "field", "the", "pets"
 # --- random trees -------------------------------------------------------------
 
 
-def _random_tree(rng: np.random.Generator, leaves: int, shape: str = "random") -> str:
-    """A binary tree over ``leaves`` random words, as a bracketed string.
+def _random_tree(rng: np.random.Generator, leaves: int, shape: str = "random"):
+    """A binary tree over ``leaves`` random words, as nested pairs (a word is a leaf).
 
     ``shape`` is ``"random"`` (uniform split points), ``"left"`` (every
     left child is the bigger subtree) or ``"right"``.
@@ -40,23 +40,37 @@ def _random_tree(rng: np.random.Generator, leaves: int, shape: str = "random") -
         split = 1
     else:
         split = int(rng.integers(1, leaves))
-    return f"( {_random_tree(rng, split, shape)} {_random_tree(rng, leaves - split, shape)} )"
+    left = _random_tree(rng, split, shape)
+    return (left, _random_tree(rng, leaves - split, shape))
 
 
-def _transitions_of(tree: str) -> tuple[list[str], list[str]]:
-    """Tokens and transitions of a well-formed tree (the case factories' own reading)."""
-    pieces = tree.split()
-    tokens = [p for p in pieces if p not in ("(", ")")]
-    transitions = ["R" if p == ")" else "S" for p in pieces if p != "("]
-    return tokens, transitions
+def _render(node) -> str:
+    """A tree of nested pairs in the exercise's bracketed format."""
+    return node if isinstance(node, str) else f"( {_render(node[0])} {_render(node[1])} )"
 
 
-def _trees(rng: np.random.Generator) -> list[tuple[str, str]]:
-    """(label, tree) pairs: the seed sentence, edge cases and random trees."""
+def _sequence(node) -> tuple[list[str], list[str]]:
+    """Leaves and transitions of a tree of nested pairs, read from its structure.
+
+    Case inputs are generated from the structure, never by parsing the
+    bracketed text: parsing it is the exercise.
+    """
+    if isinstance(node, str):
+        return [node], ["S"]
+    left, right = _sequence(node[0]), _sequence(node[1])
+    return left[0] + right[0], left[1] + right[1] + ["R"]
+
+
+#: The seed article's sentence as nested pairs; it renders as SEED_TREE.
+SEED_NODE = (("The", "church"), (("has", ("cracks", ("in", ("the", "ceiling")))), "."))
+
+
+def _trees(rng: np.random.Generator) -> list[tuple[str, object]]:
+    """(label, tree as nested pairs): the seed sentence, edge cases and random trees."""
     return [
-        ("the seed article's tree " + SEED_TREE, SEED_TREE),
+        ("the seed article's tree " + SEED_TREE, SEED_NODE),
         ("a single word 'dogs' (one shift, no brackets)", "dogs"),
-        ("two words '( two dogs )'", "( two dogs )"),
+        ("two words '( two dogs )'", ("two", "dogs")),
         ("a random tree of 5 words", _random_tree(rng, 5)),
         ("a random tree of 13 words", _random_tree(rng, 13)),
         ("a left-branching tree of 6 words", _random_tree(rng, 6, "left")),
@@ -68,7 +82,7 @@ def _trees(rng: np.random.Generator) -> list[tuple[str, str]]:
 
 
 def _tree_cases(rng: np.random.Generator) -> list[Case]:
-    return [Case(label, {"tree": tree}) for label, tree in _trees(rng)]
+    return [Case(label, {"tree": _render(tree)}) for label, tree in _trees(rng)]
 
 
 def _as_list(value):
@@ -93,18 +107,35 @@ INVALID_TREES = (
 )
 
 
+#: Valid trees in the invalid-input check: a function that rejects everything must fail it.
+ACCEPTED_TREES = (
+    ("a single word 'dogs'", "dogs"),
+    ("the seed article's tree", SEED_TREE),
+)
+
+
+def _verdict(verdict: str, inputs) -> str:
+    """``raised``'s verdict; on a valid input (``inputs["valid"]``) a clear word for an exception."""
+    if inputs.get("valid") and verdict != "returned normally":
+        return f"raised {verdict} on a valid input"
+    return verdict
+
+
 def _invalid_tree_cases(rng: np.random.Generator) -> list[Case]:
-    return [Case(f"{what}: {tree!r}", {"tree": tree}) for what, tree in INVALID_TREES]
+    return [
+        Case(f"valid: {what} (it must be accepted, not raise)", {"tree": tree, "valid": True})
+        for what, tree in ACCEPTED_TREES
+    ] + [Case(f"{what}: {tree!r}", {"tree": tree}) for what, tree in INVALID_TREES]
 
 
 def _rejects_tree(module, inputs, ctx):
-    return raised(module.tree_to_transitions, inputs["tree"])
+    return _verdict(raised(module.tree_to_transitions, inputs["tree"]), inputs)
 
 
 def _to_tree_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for label, tree in _trees(rng):
-        tokens, transitions = _transitions_of(tree)
+        tokens, transitions = _sequence(tree)
         inputs = {"tokens": tokens, "transitions": transitions}
         cases.append(Case(f"tokens and transitions of {label}", inputs))
     return cases
@@ -131,12 +162,12 @@ REDUCES = {"bracket": _bracket, "digits": _digits}
 def _machine_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for label, tree in _trees(rng):
-        tokens, transitions = _transitions_of(tree)
+        tokens, transitions = _sequence(tree)
         cases.append(Case(
             f"buffer and transitions of {label}, reduce(l, r) = f'({{l}} {{r}})'",
             {"buffer": tokens, "transitions": transitions, "reduce": "bracket"},
         ))
-    _, transitions = _transitions_of(_random_tree(rng, 6))
+    _, transitions = _sequence(_random_tree(rng, 6))
     cases.append(Case("buffer [3, 1, 4, 1, 5, 9] (ints), reduce(l, r) = 10 * l + r", {
         "buffer": [3, 1, 4, 1, 5, 9], "transitions": transitions, "reduce": "digits"}))
     return cases
@@ -156,15 +187,29 @@ INVALID_SEQUENCES = (
 )
 
 
+#: Valid sequences in the invalid-input check: a function that rejects everything must fail it.
+ACCEPTED_SEQUENCES = (
+    ("a single shift", ["a"], "S"),
+    ("the seed sentence", SEED_TOKENS, " ".join(SEED_TRANSITIONS)),
+)
+
+
 def _invalid_machine_cases(rng: np.random.Generator) -> list[Case]:
     return [
+        Case(
+            f"valid: {what}, buffer {buffer}, transitions {ops!r} (it must be accepted, not raise)",
+            {"buffer": buffer, "transitions": ops.split(), "valid": True},
+        )
+        for what, buffer, ops in ACCEPTED_SEQUENCES
+    ] + [
         Case(f"{what}: buffer {buffer}, transitions {ops!r}", {"buffer": buffer, "transitions": ops.split()})
         for what, buffer, ops in INVALID_SEQUENCES
     ]
 
 
 def _rejects_sequence(module, inputs, ctx):
-    return raised(module.shift_reduce, list(inputs["buffer"]), list(inputs["transitions"]), _bracket)
+    verdict = raised(module.shift_reduce, list(inputs["buffer"]), list(inputs["transitions"]), _bracket)
+    return _verdict(verdict, inputs)
 
 
 # --- shift_reduce_tracked ---------------------------------------------------
@@ -173,7 +218,7 @@ def _rejects_sequence(module, inputs, ctx):
 def _tracked_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for label, tree in _trees(rng):
-        tokens, transitions = _transitions_of(tree)
+        tokens, transitions = _sequence(tree)
         cases.append(Case(
             f"buffer and transitions of {label}; the tracker records (b, s1, s2), "
             "reduce tags its result with the number of tracker calls so far",
@@ -282,25 +327,6 @@ def _tree_lstm_values(module, inputs, ctx):
     return {**_layout(parameters), "c": c, "h": h}
 
 
-def _formula(weights, left, right, tracking):
-    """The TreeLSTM composition written out in torch, from the weight tensors."""
-    import torch
-
-    (h_l, c_l), (h_r, c_r) = left, right
-    z = h_l @ weights["left.weight"].T + weights["left.bias"] + h_r @ weights["right.weight"].T
-    if tracking is not None:
-        z = z + tracking[0] @ weights["track.weight"].T
-    a, i, f1, f2, o = z.chunk(5, dim=1)
-    c = torch.tanh(a) * torch.sigmoid(i) + torch.sigmoid(f1) * c_l + torch.sigmoid(f2) * c_r
-    return torch.sigmoid(o) * torch.tanh(c), c
-
-
-def _formula_values(inputs, ctx):
-    weights = {name: tensor(inputs[name], ctx) for name in _parameter_names(inputs)}
-    h, c = _formula(weights, *_tree_lstm_args(inputs, ctx))
-    return {**_layout(weights), "c": c, "h": h}
-
-
 def _backward(h, c, inputs, ctx, left, right, tracking, weights) -> dict:
     ((h * tensor(inputs["grad_h"], ctx)).sum() + (c * tensor(inputs["grad_c"], ctx)).sum()).backward()
     grads = {"h_l": left[0].grad, "c_l": left[1].grad, "h_r": right[0].grad, "c_r": right[1].grad}
@@ -317,20 +343,13 @@ def _tree_lstm_grads(module, inputs, ctx):
     return _backward(h, c, inputs, ctx, left, right, tracking, parameters)
 
 
-def _formula_grads(inputs, ctx):
-    weights = {name: tensor(inputs[name], ctx, requires_grad=True) for name in _parameter_names(inputs)}
-    left, right, tracking = _tree_lstm_args(inputs, ctx, requires_grad=True)
-    h, c = _formula(weights, left, right, tracking)
-    return _backward(h, c, inputs, ctx, left, right, tracking, weights)
-
-
 # --- batched_shift_reduce -----------------------------------------------------
 
 
 def _batch_case(rng, label, trees, dim=3) -> Case:
     buffers, transitions = [], []
     for tree in trees:
-        tokens, ops = _transitions_of(tree)
+        tokens, ops = _sequence(tree)
         buffers.append(rng.normal(size=(len(tokens), dim)))
         transitions.append(ops)
     return Case(label, {
@@ -345,9 +364,9 @@ def _batch_case(rng, label, trees, dim=3) -> Case:
 def _batch_cases(rng: np.random.Generator) -> list[Case]:
     random_trees = [_random_tree(rng, int(n)) for n in (4, 9, 1, 6, 12, 2)]
     return [
-        _batch_case(rng, "a batch of one: the seed sentence, D=3", [SEED_TREE]),
+        _batch_case(rng, "a batch of one: the seed sentence, D=3", [SEED_NODE]),
         _batch_case(rng, "the seed sentence and random trees of 5 and 3 words, D=4",
-                    [SEED_TREE, _random_tree(rng, 5), _random_tree(rng, 3)], dim=4),
+                    [SEED_NODE, _random_tree(rng, 5), _random_tree(rng, 3)], dim=4),
         _batch_case(rng, "6 sentences of 4, 9, 1, 6, 12 and 2 words (different lengths), D=3", random_trees),
         _batch_case(rng, "4 sentences of the same length (7 words, different trees), D=2",
                     [_random_tree(rng, 7) for _ in range(4)], dim=2),
@@ -374,25 +393,6 @@ def _batched(module, inputs, ctx):
     return module.batched_shift_reduce(buffers, transitions, _batch_reduce(inputs, ctx))
 
 
-def _one_at_a_time(inputs, ctx):
-    """Oracle: run each sentence alone, one reduce call per reduction on single rows."""
-    import torch
-
-    reduce = _batch_reduce(inputs, ctx)
-    finals = []
-    for buffer, ops in zip(inputs["buffers"], inputs["transitions"]):
-        rows = list(tensor(buffer, ctx).split(1))
-        stack = []
-        for op in ops:
-            if op == "S":
-                stack.append(rows.pop(0))
-            else:
-                right, left = stack.pop(), stack.pop()
-                stack.append(reduce(left, right))
-        finals.append(stack[0])
-    return torch.cat(finals)
-
-
 def _batched_calls(module, inputs, ctx):
     """Count reduce calls and the rows they receive (reduce is wrapped here, in the probe)."""
     reduce = _batch_reduce(inputs, ctx)
@@ -416,20 +416,11 @@ def _batched_calls(module, inputs, ctx):
     }
 
 
-def _expected_calls(inputs, ctx):
-    return {
-        "at most one reduce call per step": True,
-        "rows passed to reduce in all": sum(list(ops).count("R") for ops in inputs["transitions"]),
-        "calls with no rows": 0,
-        "calls whose arguments are not two (k, D) tensors": 0,
-    }
-
-
 # --- arguments left alone ---------------------------------------------------
 
 
 def _mutation_cases(rng: np.random.Generator) -> list[Case]:
-    tokens, transitions = _transitions_of(SEED_TREE)
+    tokens, transitions = _sequence(SEED_NODE)
     trees = [_random_tree(rng, 3), _random_tree(rng, 5)]
     return [
         Case(
@@ -439,7 +430,7 @@ def _mutation_cases(rng: np.random.Generator) -> list[Case]:
                 "buffer": tokens,
                 "transitions": transitions,
                 "buffers": [rng.normal(size=(3, 2)), rng.normal(size=(5, 2))],
-                "batch_transitions": [_transitions_of(tree)[1] for tree in trees],
+                "batch_transitions": [_sequence(tree)[1] for tree in trees],
             },
         )
     ]
@@ -462,22 +453,11 @@ def _leaves_inputs(module, inputs, ctx):
     return given
 
 
-def _original(inputs, ctx):
-    buffer, transitions = list(inputs["buffer"]), list(inputs["transitions"])
-    return {
-        "shift_reduce: buffer": buffer,
-        "shift_reduce: transitions": transitions,
-        "shift_reduce_tracked: buffer": buffer,
-        "shift_reduce_tracked: transitions": transitions,
-        "batched_shift_reduce: buffers": list(inputs["buffers"]),
-        "batched_shift_reduce: transitions": [list(ops) for ops in inputs["batch_transitions"]],
-    }
-
-
 EXERCISE = Exercise(
     name="shift_reduce",
     title="The SPINN stack machine: shift-reduce parsing, TreeLSTM and batching (torch)",
     reference="solutions.shift_reduce",
+    oracles="grader.oracles.shift_reduce",
     framework="torch",
     seed=9,
     time_limit=30.0,
@@ -498,7 +478,8 @@ EXERCISE = Exercise(
             points=1,
             cases=_invalid_tree_cases,
             probe=_rejects_tree,
-            description="tree_to_transitions raises ValueError for unbalanced brackets and non-binary nodes.",
+            description="tree_to_transitions raises ValueError for unbalanced brackets and non-binary nodes, "
+            "and accepts valid trees.",
             hint="Keep a stack with one child counter per open '(': a word or a closed node adds one "
             "child to the innermost open node, and each ')' must close a node with exactly 2 children. "
             "At the end no '(' may be open and there must be exactly one tree. Raise ValueError.",
@@ -529,7 +510,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_invalid_machine_cases,
             probe=_rejects_sequence,
-            description="shift_reduce raises ValueError for every invalid transition sequence.",
+            description="shift_reduce raises ValueError for every invalid transition sequence, and only for those.",
             hint="Check before each operation (a reduce needs two items, a shift a non-empty buffer) "
             "and at the end (exactly one item on the stack, nothing left in the buffer); raise "
             "ValueError naming the step, not IndexError.",
@@ -551,7 +532,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_tree_lstm_cases,
             probe=_tree_lstm_values,
-            oracle=_formula_values,
+            oracle="formula_values",
             description="TreeLSTMReduce has the required layers and computes the TreeLSTM formula.",
             hint="left = nn.Linear(size, 5*size); right and track have bias=False (track only when "
             "tracker_size is given). Split z into a, i, f1, f2, o in that order along dim 1: a goes "
@@ -563,7 +544,7 @@ EXERCISE = Exercise(
             points=1,
             cases=_tree_lstm_cases,
             probe=_tree_lstm_grads,
-            oracle=_formula_grads,
+            oracle="formula_grads",
             description="Gradients through TreeLSTMReduce (inputs, parameters) match the formula's autograd.",
             hint="Keep forward differentiable: no torch.no_grad(), .detach() or .data inside it.",
         ),
@@ -573,7 +554,7 @@ EXERCISE = Exercise(
             points=2,
             cases=_batch_cases,
             probe=_batched,
-            oracle=_one_at_a_time,
+            oracle="one_at_a_time",
             description="batched_shift_reduce equals running each sentence alone, for any mix of lengths.",
             hint="Keep one stack and one buffer position per sentence; at step t, sentence i performs "
             "transitions[i][t] if it has one. Row j of the reduce's output belongs to the j-th "
@@ -585,7 +566,8 @@ EXERCISE = Exercise(
             points=1,
             cases=_batch_cases,
             probe=_batched_calls,
-            oracle=_expected_calls,
+            oracle="expected_calls",
+            requires=("batched_values",),
             description="batched_shift_reduce calls reduce once per step, with only the reducing sentences.",
             hint="First collect the sentences that reduce at this step, stack their left items into one "
             "(k, D) tensor and their right items into another, call reduce once, then split the result. "
@@ -597,7 +579,8 @@ EXERCISE = Exercise(
             points=1,
             cases=_mutation_cases,
             probe=_leaves_inputs,
-            oracle=_original,
+            oracle="original",
+            requires=("shift_reduce_values", "shift_reduce_tracked", "batched_values"),
             rtol=0.0,
             atol=0.0,
             description="The machines leave the buffer and transition lists they are given unchanged.",

@@ -120,8 +120,8 @@ def batch(args, pm) -> int:
                 book.seen(w.student.name)
         progress = Progress(len(todo))
 
-        def done(w, results, error) -> None:
-            graded = plan.finish(w, by_name, fingerprints, results, error)
+        def done(w, results, digests, error) -> None:
+            graded = plan.finish(w, by_name, fingerprints, results, digests, error)
             book.record(w.student.name, graded)
             progress.update(
                 below_full=any(g.result.score < g.result.max_score for g in graded),

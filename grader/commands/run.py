@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from grader import hookimpl
@@ -61,6 +62,22 @@ def grader_add_commands(subparsers, pm):
     parser.set_defaults(command=run)
 
 
+def _outside(submission: Path) -> None:
+    """Refuse to grade a folder that holds the current folder.
+
+    Python may import modules from the current folder (lazy imports, optional
+    dependencies), so a file planted in the submission could run in the
+    grader's own process.
+    """
+    folder = os.path.realpath(submission)
+    here = os.path.realpath(os.getcwd())
+    if here == folder or here.startswith(folder.rstrip(os.sep) + os.sep):
+        raise UsageError(
+            f"run the grader from outside the submission folder {str(submission)!r}: "
+            "files in the current folder could be imported by the grader itself"
+        )
+
+
 def run(args, pm) -> int:
     from grader.grading import grade
 
@@ -70,6 +87,7 @@ def run(args, pm) -> int:
         raise UsageError(f"unknown exercise {unknown[0]!r} (known: {', '.join(exercises)})")
     if not args.submission.is_dir():
         raise UsageError(f"submission folder {str(args.submission)!r} does not exist")
+    _outside(args.submission)
     chosen = [exercises[name] for name in dict.fromkeys(args.exercises)] or list(exercises.values())
     if not chosen:
         raise UsageError("no exercises are installed")

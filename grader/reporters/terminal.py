@@ -7,6 +7,7 @@ import sys
 
 from grader import hookimpl
 from grader.results import ExerciseResult, Report, Session
+from grader.text import REPORT_LIMIT, bound
 
 _MARKS = {"passed": "ok", "failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT"}
 
@@ -19,23 +20,25 @@ class _Style:
         return f"\033[{code}m{text}\033[0m" if self.on else text
 
 
-_CONTROL = {i: f"\\x{i:02x}" for i in [*range(0, 9), *range(11, 32), *range(127, 160)]}
-
-
-def _clean(text: str) -> str:
-    """Escape control characters: a submission's text must not drive the terminal."""
-    return text.translate(_CONTROL)
-
-
 def _out(text: str = "") -> None:
-    print(text, file=sys.stdout, flush=True)
+    try:
+        print(text, file=sys.stdout, flush=True)
+    except UnicodeEncodeError:  # a terminal that cannot show some character
+        encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+        print(text.encode(encoding, "backslashreplace").decode(encoding), file=sys.stdout, flush=True)
+
+
+def _lines(text: str) -> list[str]:
+    """Student text as lines for the terminal: bounded, with no character that drives it."""
+    return bound(text, REPORT_LIMIT, newlines=True).split("\n")
 
 
 @hookimpl
 def grader_report_start(session: Session) -> None:
     style = _Style(sys.stdout)
     count = len(session.exercises)
-    _out(style(f"Grading {count} exercise{'s' * (count != 1)} in {session.submission}/ on {session.device}", "1"))
+    folder = bound(session.submission)  # a folder name may come from a student
+    _out(style(f"Grading {count} exercise{'s' * (count != 1)} in {folder}/ on {session.device}", "1"))
     missing = [name for name, active in session.protections.items() if not active]
     if not missing:
         _out(f"Sandbox: all {len(session.protections)} protections active")
@@ -45,6 +48,8 @@ def grader_report_start(session: Session) -> None:
         _out(f"         active: {', '.join(active) or 'none'}")
         if session.note:
             _out(f"         ({session.note})")
+    if session.provenance:
+        _out(style(f"Note: {session.provenance}", "33"))
     _out()
 
 
@@ -66,6 +71,11 @@ def grader_report_exercise(result: ExerciseResult) -> None:
 def grader_report_finish(report: Report) -> None:
     style = _Style(sys.stdout)
     for exercise in report.exercises:
+        if exercise.notes:
+            _out()
+            _out(style(f"{exercise.name}: notes on your submission", "1"))
+            for note in exercise.notes:
+                _out(f"  - {bound(note, REPORT_LIMIT)}")
         if not exercise.attempted or exercise.score == exercise.max_score:
             continue
         _out()
@@ -79,19 +89,21 @@ def grader_report_finish(report: Report) -> None:
                 continue
             mark = style(_MARKS[check.status], "31")
             _out(f"  {mark} {check.name} ({check.max_score:g} pts): {check.description}")
-            for line in _clean(check.message).split("\n"):
+            for line in _lines(check.message):
                 _out(f"      {line}")
         if skipped:
             _out(style(f"  not attempted yet: {', '.join(skipped)}", "2"))
         if exercise.output.strip():
             _out("  your code printed:")
-            for line in _clean(exercise.output.strip()).split("\n")[:20]:
+            for line in _lines(exercise.output.strip())[:20]:
                 _out(f"      | {line}")
     if report.exercises and not any(e.attempted for e in report.exercises):
         _out()
         first = report.exercises[0].name
-        _out(f"Nothing attempted yet: open {report.session.submission}/{first}.py, replace a")
+        _out(f"Nothing attempted yet: open {bound(report.session.submission)}/{first}.py, replace a")
         _out(f"'raise NotImplementedError' with your code, then run 'tox -e grade -- {first}'.")
     _out()
+    if report.session.scope:
+        _out(f"Public checks {report.score:g}/{report.max_score:g}; {report.session.scope}.")
     total = f"Score: {report.score:g}/{report.max_score:g} ({report.percent:.1f}%)"
     _out(style(total, "1") + f"   in {report.seconds:.1f} s")

@@ -12,11 +12,17 @@ This is a script, not a test (pytest does not collect ``bench_*.py``)::
 
     python tests/benchmarks/bench_shift_reduce.py
     python tests/benchmarks/bench_shift_reduce.py --batch-sizes 1 64 --repeats 3 --devices cpu
+
+``--json PATH`` also writes the measurements as JSON, the data of the
+speed-up figure in the documentation (``docs/_data/bench_shift_reduce.json``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import platform
 import statistics
 import sys
 import time
@@ -88,6 +94,26 @@ def bench(device: torch.device, batch: int, args, rng: np.random.Generator) -> t
     return loop, batched
 
 
+def write_json(args, rows: list[dict]) -> None:
+    """The measurements and the conditions they were taken in, for the docs' figure."""
+    data = {
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "threads": torch.get_num_threads(),
+        "cuda_device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "size": args.size,
+        "tokens": args.tokens,
+        "repeats": args.repeats,
+        "clock": args.clock,
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
+        "rows": rows,
+    }
+    args.json.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8, 64, 256])
@@ -105,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         "meaningful with --threads 1 on the CPU only)",
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, default=None, metavar="PATH", help="also write the rows as JSON to PATH")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -116,13 +143,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"{'device':<8}{'batch':>6}{'loop (ms)':>12}{'batched (ms)':>14}{'speed-up':>10}")
     speedups = {}
+    rows = []
     for name in devices:
         device = torch.device(name)
         for batch in args.batch_sizes:
             rng = np.random.default_rng(args.seed + batch)
             loop, batched = bench(device, batch, args, rng)
             speedups[(device.type, batch)] = loop / batched
+            rows.append(
+                {"device": name, "batch": batch, "loop_ms": loop * 1e3, "batched_ms": batched * 1e3,
+                 "speedup": loop / batched}
+            )
             print(f"{name:<8}{batch:>6}{loop * 1e3:>12.2f}{batched * 1e3:>14.2f}{loop / batched:>9.1f}x")
+    if args.json is not None:
+        write_json(args, rows)
     measured = speedups.get(("cpu", 64))
     if measured is None:
         return 0

@@ -11,14 +11,14 @@ BROKEN = [
     pytest.param(
         "        coeffs.grad = None\n",
         "",
-        {"fit_autograd_trajectory", "fit_autograd_keeps_dtype"},
+        {"fit_autograd_trajectory", "fit_autograd_keeps_dtype", "autograd_usage", "inputs_unchanged"},
         "fit_autograd, on the seed's data",
         id="fit-autograd-gradients-accumulate",
     ),
     pytest.param(
         "    coeffs = torch.as_tensor(coeffs0).detach().to(device=x.device, dtype=x.dtype).clone()",
         "    coeffs = torch.tensor(coeffs0.tolist())",
-        {"fit_autograd_trajectory"},
+        {"fit_autograd_trajectory", "autograd_usage", "inputs_unchanged"},
         "expected a tensor with dtype float64, got float32",
         id="fit-autograd-new-cpu-float32-tensor",
     ),
@@ -49,28 +49,29 @@ BROKEN = [
     pytest.param(
         "        return 0.5 * (5 * x**3 - 3 * x)",
         "        return 0.5 * 5 * x**3 - 3 * x",
-        {"legendre_forward", "legendre_gradcheck", "fit_legendre_trajectory"},
+        {"legendre_forward", "legendre_gradcheck", "fit_legendre_trajectory"}
+        | {"fit_legendre_uses_function", "inputs_unchanged"},
         "LegendreP3.forward, on x = linspace(-1, 1, 11)",
         id="legendre-forward-parentheses",
     ),
     pytest.param(
         "        return grad_output * 1.5 * (5 * x**2 - 1)",
         "        return 1.5 * (5 * x**2 - 1)",
-        LEGENDRE_GRAD,
+        LEGENDRE_GRAD | {"autograd_usage", "fit_legendre_uses_function", "inputs_unchanged"},
         "result['x.grad']",
         id="legendre-backward-ignores-grad-output",
     ),
     pytest.param(
         "        return grad_output * 1.5 * (5 * x**2 - 1)",
         "        return grad_output * 0.5 * (15 * x**2 - 1)",
-        LEGENDRE_GRAD,
+        LEGENDRE_GRAD | {"autograd_usage", "fit_legendre_uses_function", "inputs_unchanged"},
         "LegendreP3.backward, on x (5,)",
         id="legendre-backward-wrong-coefficient",
     ),
     pytest.param(
         "        return grad_output * 1.5 * (5 * x**2 - 1)",
         "        return grad_output * 1.5 * (5 * x**3 - 1)",
-        LEGENDRE_GRAD,
+        LEGENDRE_GRAD | {"autograd_usage", "fit_legendre_uses_function", "inputs_unchanged"},
         "LegendreP3.backward",
         id="legendre-backward-wrong-power",
     ),
@@ -96,14 +97,14 @@ BROKEN = [
     pytest.param(
         "        params.grad = None\n",
         "",
-        {"fit_legendre_trajectory"},
+        {"fit_legendre_trajectory", "fit_legendre_uses_function", "inputs_unchanged"},
         "fit_legendre, on the seed's data",
         id="fit-legendre-gradients-accumulate",
     ),
     pytest.param(
         "            params -= lr * params.grad\n",
         "            params += lr * params.grad\n",
-        {"fit_legendre_trajectory"},
+        {"fit_legendre_trajectory", "fit_legendre_uses_function", "inputs_unchanged"},
         "fit_legendre",
         id="fit-legendre-ascends",
     ),
@@ -144,9 +145,29 @@ def test_broken_variant_loses_exactly_its_checks(grade_source, broken_solution, 
 
 def test_legendre_that_is_not_a_function_is_caught(grade_source):
     result = grade_source("autograd_basics", _replace_class(solution_source("autograd_basics")))
-    assert failing(result) == {"legendre_backward", "fit_legendre_uses_function"}
+    # autograd_usage requires legendre_backward, so it is not counted either.
+    assert failing(result) == {"legendre_backward", "fit_legendre_uses_function", "autograd_usage"}
     messages = "\n".join(c.message for c in result.checks)
     assert "grad_fn is LegendreP3's backward node" in messages
+
+
+def test_consistent_but_wrong_legendre_earns_no_gradcheck_point(grade_source, broken_solution):
+    """An identity "P3" whose backward matches it passes gradcheck, which counts only with a right forward."""
+    source = broken_solution(
+        "autograd_basics", "        return 0.5 * (5 * x**3 - 3 * x)", "        return x.clone()"
+    ).replace("        return grad_output * 1.5 * (5 * x**2 - 1)", "        return grad_output")
+    result = grade_source("autograd_basics", source)
+    assert failing(result) == {
+        "legendre_forward",
+        "legendre_backward",
+        "legendre_gradcheck",  # passes on its own, requires legendre_forward
+        "fit_legendre_trajectory",
+        "fit_legendre_uses_function",  # requires fit_legendre_trajectory
+        "inputs_unchanged",  # requires legendre_forward and fit_legendre_trajectory
+        "autograd_usage",  # requires legendre_backward
+    }
+    gradcheck = next(c for c in result.checks if c.name == "legendre_gradcheck")
+    assert gradcheck.message == "not yet counted: needs 'legendre_forward' to pass first"
 
 
 def test_the_tutorial_formulation_passes_too(grade_source):
@@ -205,15 +226,16 @@ def test_numpy_oracle_agrees_with_the_reference():
     """The trajectory check's oracle (numpy) and the reference (autograd) are the same descent."""
     import importlib
 
-    from grader.catalog.autograd_basics import EXERCISE, _fit_autograd, _fit_cases, _numpy_descent
+    from grader.catalog.autograd_basics import EXERCISE, _fit_autograd, _fit_cases
     from grader.compare import mismatch
     from grader.model import Context
+    from grader.oracles.autograd_basics import numpy_descent
     from grader.plain import to_plain
 
     reference = importlib.import_module("solutions.autograd_basics")
     ctx = Context(device="cpu", role="reference")
     for case in _fit_cases(np.random.default_rng(EXERCISE.seed)):
-        expected = to_plain(_numpy_descent(case.inputs, ctx))
+        expected = to_plain(numpy_descent(case.inputs, ctx))
         got = to_plain(_fit_autograd(reference, case.inputs, ctx))
         assert mismatch(expected, got, 1e-9, 1e-12) is None, case.label
 

@@ -12,7 +12,8 @@ BROKEN = [
     pytest.param(
         "    span = length + 2 * padding - kernel_size",
         "    span = length - kernel_size",
-        {"output_length", "output_length_ceil"},
+        # It also rejects a valid setting: length 2, kernel_size 4, padding 1 (no output without padding).
+        LENGTHS,
         "padding=1",
         id="length-ignores-padding",
     ),
@@ -69,7 +70,7 @@ BROKEN = [
     pytest.param(
         "    return x.mean(dim=1)",
         "    return x.mean(dim=2)",
-        {"mean_pool", "size_one"},
+        {"mean_pool", "size_one", "inputs_unchanged"},
         "expected shape",
         id="mean-pool-wrong-dim",
     ),
@@ -83,7 +84,7 @@ BROKEN = [
     pytest.param(
         "    return x.max(dim=1).values",
         "    return x.max(dim=1)",
-        {"max_pool", "size_one"},
+        {"max_pool", "size_one", "inputs_unchanged"},
         "expected a tensor, got an object of type max",
         id="max-pool-returns-values-and-indices",
     ),
@@ -93,28 +94,28 @@ BROKEN = [
         "    for t in range(x.shape[1]):\n"
         "        out = torch.maximum(out, x[:, t])\n"
         "    return out",
-        {"max_pool", "size_one"},
+        {"max_pool", "size_one", "inputs_unchanged"},
         "every value negative",
         id="max-pool-starts-from-zero",
     ),
     pytest.param(
         "    return total / lengths.to(x.dtype).unsqueeze(-1)",
         "    return total / x.shape[1]",
-        {"masked_mean_pool"},
+        {"masked_mean_pool", "inputs_unchanged"},
         "lengths [5, 1, 3]",
         id="masked-divides-by-seq-len",
     ),
     pytest.param(
         "    return total / lengths.to(x.dtype).unsqueeze(-1)",
         "    return x.mean(dim=1)",
-        {"masked_mean_pool"},
+        {"masked_mean_pool", "inputs_unchanged"},
         "padding filled with ~1e6",
         id="masked-includes-padding",
     ),
     pytest.param(
         "    real = (positions[None, :] < lengths[:, None]).unsqueeze(-1)",
         "    real = (positions[None, :] <= lengths[:, None]).unsqueeze(-1)",
-        {"masked_mean_pool"},
+        {"masked_mean_pool", "inputs_unchanged"},
         "masked_mean_pool",
         id="masked-off-by-one",
     ),
@@ -124,6 +125,20 @@ BROKEN = [
         {"masked_mean_pool", "inputs_unchanged"},
         "result['masked_mean_pool: x']",
         id="masked-zeroes-padding-in-place",
+    ),
+    pytest.param(
+        "    if padding < 0 or 2 * padding > kernel_size:",
+        "    if padding < 0 or 2 * padding >= kernel_size:",
+        LENGTHS,
+        "raised ValueError on a valid input",
+        id="length-rejects-padding-of-half-the-kernel",
+    ),
+    pytest.param(
+        "    if length < 1 or kernel_size < 1 or stride < 1:",
+        "    if True:",
+        LENGTHS,
+        "raised ValueError on a valid input",
+        id="length-rejects-everything",
     ),
 ]
 
@@ -163,14 +178,23 @@ def test_correct_alternative_scores_full_marks(grade_source, broken_solution, ol
 
 
 def test_length_cases_are_what_their_labels_say():
-    """The valid grids hold only settings torch accepts; the invalid cases only ones it rejects."""
-    from grader.catalog.pooling import EXERCISE, _torch_lengths
+    """The valid grids hold only settings torch accepts; the invalid cases only ones it rejects,
+    except the one case of valid settings, which it accepts."""
+    from grader.catalog.pooling import EXERCISE
     from grader.model import Context
+    from grader.oracles.pooling import torch_lengths
 
     checks = {c.name: c for c in EXERCISE.checks}
     rng = np.random.default_rng(0)
     for name in ("output_length", "output_length_ceil"):
         for case in checks[name].cases(rng):
-            assert all(type(v) is int for v in _torch_lengths(case.inputs, Context()).values()), case.label
+            assert all(type(v) is int for v in torch_lengths(case.inputs, Context()).values()), case.label
+    valid = 0
     for case in checks["output_length_invalid"].cases(rng):
-        assert set(_torch_lengths(case.inputs, Context()).values()) == {"ValueError"}, case.label
+        outcomes = set(torch_lengths(case.inputs, Context()).values())
+        if case.inputs.get("valid"):
+            valid += 1
+            assert all(type(v) is int for v in outcomes), case.label
+        else:
+            assert outcomes == {"ValueError"}, case.label
+    assert valid == 1

@@ -98,7 +98,7 @@ BROKEN = [
         POP_ORDER.replace("right = stack.pop()", "RIGHT").replace("left = stack.pop()", "right = stack.pop()").replace(
             "RIGHT", "left = stack.pop()"
         ),
-        {"shift_reduce_values", "transitions_to_tree"},
+        {"shift_reduce_values", "transitions_to_tree", "inputs_unchanged"},
         "shift_reduce",
         id="pops-left-before-right",
     ),
@@ -128,7 +128,7 @@ BROKEN = [
     pytest.param(
         TRACKER_AND_STEP,
         TRACKER_AFTER_STEP,
-        {"shift_reduce_tracked"},
+        {"shift_reduce_tracked", "inputs_unchanged"},
         "shift_reduce_tracked",
         id="tracker-called-after-the-transition",
     ),
@@ -163,7 +163,7 @@ BROKEN = [
     pytest.param(
         "pairs[:k], pairs[k:]",
         "pairs[k:], pairs[:k]",
-        {"batched_values"},
+        {"batched_values", "batched_calls", "inputs_unchanged"},
         "batched_shift_reduce",
         id="batched-left-and-right-swapped",
     ),
@@ -173,6 +173,30 @@ BROKEN = [
         {"batched_calls"},
         "result['at most one reduce call per step']: expected True, got False",
         id="batched-reduce-once-per-sentence",
+    ),
+    pytest.param(
+        "    if trees != 1:",
+        "    if trees != 1 or len(tokens) < 2:",
+        {"tree_to_transitions", "tree_invalid"},
+        "raised ValueError on a valid input",
+        id="tree-rejects-a-single-word",
+    ),
+    pytest.param(
+        END_CHECK,
+        END_CHECK.replace("or queue:", "or not queue:"),
+        # transitions_to_tree runs the machine; inputs_unchanged requires shift_reduce_values
+        # (and its own call raises too).
+        {"shift_reduce_values", "shift_reduce_invalid", "transitions_to_tree", "inputs_unchanged"},
+        "raised ValueError on a valid input",
+        id="machine-rejects-every-sequence",
+    ),
+    pytest.param(
+        "stacks[i].append(free + j)",
+        "stacks[i].append(free)",
+        # The calls are still batched, but batched_calls requires batched_values.
+        {"batched_values", "batched_calls", "inputs_unchanged"},
+        "not yet counted: needs 'batched_values' to pass first",
+        id="batched-pushes-the-same-row",
     ),
 ]
 
@@ -206,13 +230,15 @@ def test_seed_tree():
 
 @pytest.mark.parametrize("seed", range(5))
 def test_random_trees_round_trip(seed):
-    from grader.catalog.shift_reduce import _random_tree
+    from grader.catalog.shift_reduce import _random_tree, _render, _sequence
     from solutions.shift_reduce import transitions_to_tree, tree_to_transitions
 
     rng = np.random.default_rng(seed)
     for leaves in range(1, 16):
-        tree = _random_tree(rng, leaves)
+        node = _random_tree(rng, leaves)
+        tree = _render(node)
         tokens, transitions = tree_to_transitions(tree)
+        assert (tokens, transitions) == _sequence(node)  # the case factories' reading agrees
         assert len(tokens) == leaves and len(transitions) == 2 * leaves - 1
         assert transitions_to_tree(tokens, transitions) == tree
         assert tree_to_transitions(transitions_to_tree(tokens, transitions)) == (tokens, transitions)
@@ -256,7 +282,7 @@ def test_batched_gradients_match_the_loop():
     """The reference's in-place writes into its memory tensor keep autograd exact."""
     import torch
 
-    from grader.catalog.shift_reduce import _random_tree, _transitions_of
+    from grader.catalog.shift_reduce import _random_tree, _sequence
     from solutions.shift_reduce import TreeLSTMReduce, batched_shift_reduce, shift_reduce
 
     torch.manual_seed(0)
@@ -266,7 +292,7 @@ def test_batched_gradients_match_the_loop():
     def reduce(left, right):
         return torch.cat(cell(left.chunk(2, dim=1), right.chunk(2, dim=1)), dim=1)
 
-    transitions = [_transitions_of(_random_tree(rng, n))[1] for n in (5, 1, 8, 3)]
+    transitions = [_sequence(_random_tree(rng, n))[1] for n in (5, 1, 8, 3)]
     buffers = [torch.randn((len(ops) + 1) // 2, 6, dtype=torch.float64, requires_grad=True) for ops in transitions]
     upstream = torch.randn(len(buffers), 6, dtype=torch.float64)
 

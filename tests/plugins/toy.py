@@ -18,7 +18,7 @@ TOY_A = Exercise(
     checks=(
         Check("add_one", "add_one", 2, _cases, lambda m, i, c: m.add_one(i["x"]), time_limit=1.0),
         Check("total", "total", 1, _cases, lambda m, i, c: m.total(i["x"]), time_limit=1.0),
-        SourceCheck("numpy_only", "toy_a.py", 1, forbid(modules=("torch",))),
+        SourceCheck("numpy_only", "toy_a.py", 1, forbid(modules=("torch",)), requires=("total",)),
     ),
 )
 
@@ -26,9 +26,10 @@ TOY_B = Exercise(
     name="toy_b",
     title="Toy B",
     reference="tests.plugins.toy_solutions.toy_b",
+    oracles="tests.plugins.toy_oracles",
     framework="numpy",
     time_limit=8.0,
-    checks=(Check("double", "double", 2, _cases, lambda m, i, c: m.double(i["x"]), time_limit=1.0),),
+    checks=(Check("double", "double", 2, _cases, lambda m, i, c: m.double(i["x"]), oracle="double", time_limit=1.0),),
 )
 
 

@@ -1,0 +1,3 @@
+"""A stand-in for nbformat: tests put it first on sys.path to see whether the grader imports nbformat."""
+
+STAND_IN = True

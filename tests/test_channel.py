@@ -1,0 +1,132 @@
+"""Result frames from a hostile writer: bounded before anything is built."""
+
+from __future__ import annotations
+
+import os
+import struct
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from grader import channel, plain
+from grader.channel import Budget, Closed, FrameReader, write_frame
+
+
+@pytest.fixture
+def pipe():
+    read_fd, write_fd = os.pipe()
+    yield read_fd, write_fd
+    for fd in (read_fd, write_fd):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def send_raw(fd: int, data: bytes) -> threading.Thread:
+    """Write ``data`` from a thread (the pipe holds only 64 KiB)."""
+
+    def write():
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(fd, view) :]
+        except OSError:  # the reader closed its end
+            pass
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
+
+
+def frame(payload: bytes) -> bytes:
+    return struct.pack(">I", len(payload)) + payload
+
+
+def test_frames_round_trip_in_order(pipe):
+    read_fd, write_fd = pipe
+    reader = FrameReader(read_fd)
+    for value in ({"kind": "case", "value": [1, 2.5]}, None, "x" * 100_000):
+        thread = threading.Thread(target=write_frame, args=(write_fd, value))
+        thread.start()
+        assert reader.read(time.monotonic() + 5) == value
+        thread.join()
+    os.close(write_fd)
+    with pytest.raises(Closed):
+        reader.read(time.monotonic() + 5)
+
+
+def test_several_frames_in_one_write_are_all_read(pipe):
+    read_fd, write_fd = pipe
+    reader = FrameReader(read_fd)
+    send_raw(write_fd, b"".join(frame(plain.encode(i)) for i in range(50)))
+    assert [reader.read(time.monotonic() + 5) for _ in range(50)] == list(range(50))
+
+
+def test_an_oversized_frame_is_refused_from_its_header(pipe):
+    read_fd, write_fd = pipe
+    reader = FrameReader(read_fd)
+    os.write(write_fd, struct.pack(">I", channel.MAX_FRAME + 1))  # no body follows
+    with pytest.raises(Closed, match="at most 16 MiB"):
+        reader.read(time.monotonic() + 5)
+
+
+def test_the_budget_is_spent_across_frames_and_readers(pipe):
+    read_fd, write_fd = pipe
+    budget = Budget(100_000)
+    reader = FrameReader(read_fd, budget=budget)
+    send_raw(write_fd, b"".join(frame(plain.encode("x" * 30_000)) for _ in range(4)))
+    for _ in range(3):
+        reader.read(time.monotonic() + 5)
+    with pytest.raises(Closed, match="sent more than 100000 bytes of results"):
+        reader.read(time.monotonic() + 5)
+    # A new reader on the same budget (a restarted process) starts where it ended.
+    other_read, other_write = os.pipe()
+    try:
+        os.write(other_write, frame(plain.encode(1)))
+        with pytest.raises(Closed, match="sent more than"):
+            FrameReader(other_read, budget=budget).read(time.monotonic() + 5)
+    finally:
+        os.close(other_read)
+        os.close(other_write)
+
+
+def test_the_default_budget_is_64_mib(pipe):
+    read_fd, write_fd = pipe
+    reader = FrameReader(read_fd)
+    chunk = frame(plain.encode(np.zeros(11 * 2**20, np.uint8)))  # 14.7 MiB of base64
+    send_raw(write_fd, chunk * 5)
+    for _ in range(4):
+        assert reader.read(time.monotonic() + 30).shape == (11 * 2**20,)
+    with pytest.raises(Closed, match="sent more than 64 MiB of results"):
+        reader.read(time.monotonic() + 30)
+
+
+def test_tiny_items_are_charged_to_the_budget(pipe):
+    read_fd, write_fd = pipe
+    payload = b'["l",[' + b'["n"],' * 99_999 + b'["n"]]]'
+    reader = FrameReader(read_fd, budget=len(payload) + 100_000)  # bytes alone would fit
+    send_raw(write_fd, frame(payload))
+    with pytest.raises(Closed, match="sent more than"):
+        reader.read(time.monotonic() + 5)
+
+
+def test_too_many_items_are_refused_before_decoding(pipe, monkeypatch):
+    read_fd, write_fd = pipe
+    calls = []
+    monkeypatch.setattr(channel.plain.json, "loads", lambda *a, **k: calls.append(1))
+    reader = FrameReader(read_fd)
+    send_raw(write_fd, frame(b'["l",[' + b'["n"],' * channel.MAX_ITEMS + b'["n"]]]'))
+    with pytest.raises(Closed, match="too many items"):
+        reader.read(time.monotonic() + 10)
+    assert calls == []
+
+
+def test_a_reader_never_buffers_more_than_one_frame(pipe):
+    read_fd, write_fd = pipe
+    reader = FrameReader(read_fd)
+    send_raw(write_fd, frame(plain.encode([1.0] * 1000)) * 20)
+    reader.read(time.monotonic() + 5)
+    assert len(reader._buffer) == 0  # the next frames are still in the pipe

@@ -1,0 +1,134 @@
+"""Hidden cases: drawn with the course secret, graded on the instructor's side, never echoed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from grader.cases import hidden_key, make_cases
+from tests.test_hostile import ROOT, TOY_B, _leftovers, toy_pm  # noqa: F401  (fixture)
+
+SECRET = "course-secret-for-tests"
+
+
+@pytest.fixture
+def toy(toy_pm):  # noqa: F811
+    from grader.manager import collect_exercises
+
+    return collect_exercises(toy_pm)
+
+
+def test_hidden_cases_need_the_secret_and_differ_from_the_public_ones(toy):
+    exercise = toy["toy_a"]
+    public = make_cases(exercise)
+    both = make_cases(exercise, hidden_key(SECRET, "toy_a"))
+    other = make_cases(exercise, hidden_key("another course", "toy_a"))
+    for name, cases in public.items():
+        assert not any(c.hidden for c in cases)
+        assert [c.label for c in both[name][: len(cases)]] == [c.label for c in cases]
+        hidden = [c for c in both[name] if c.hidden]
+        assert hidden and all(c.label.startswith("hidden case") for c in hidden)
+        for h in hidden:
+            assert not any(np.array_equal(h.inputs["x"], p.inputs["x"]) for p in cases if p.inputs["x"].shape == h.inputs["x"].shape)
+        assert not np.array_equal(hidden[0].inputs["x"], [c for c in other[name] if c.hidden][0].inputs["x"])
+    assert hidden_key("", "toy_a") is None
+
+
+def _hard_coded(toy) -> str:
+    """A toy_a that knows the answers to the public cases only."""
+    table = {}
+    for case in make_cases(toy["toy_a"])["add_one"]:
+        x = np.asarray(case.inputs["x"], dtype=np.float64)
+        table[x.tobytes().hex()] = ((x + 1.0).tolist(), x.shape)
+    totals = {np.asarray(c.inputs["x"]).tobytes().hex(): float(np.sum(c.inputs["x"])) for c in make_cases(toy["toy_a"])["total"]}
+    return textwrap.dedent(
+        f"""
+        import numpy as np
+        ADD = {table!r}
+        TOTALS = {totals!r}
+
+        def add_one(x):
+            values, shape = ADD.get(np.asarray(x, dtype=np.float64).tobytes().hex(), ([0.0], (1,)))
+            return np.array(values, dtype=np.float64).reshape(shape)
+
+        def total(x):
+            return TOTALS.get(np.asarray(x).tobytes().hex(), 0.0)
+        """
+    )
+
+
+def _grade(toy_pm, toy, tmp_path, source: str, secret: str):  # noqa: F811
+    from grader.grading import grade
+
+    (tmp_path / "toy_a.py").write_text(source)
+    (tmp_path / "toy_b.py").write_text(TOY_B)
+    return grade(toy_pm, [toy["toy_a"], toy["toy_b"]], tmp_path, "cpu", secret=secret)
+
+
+def test_hard_coding_the_public_answers_loses_the_hidden_checks(toy_pm, toy, tmp_path):  # noqa: F811
+    source = _hard_coded(toy)
+    public = _grade(toy_pm, toy, tmp_path, source, secret="")
+    assert {c.name: c.status for c in public.exercises[0].checks}["add_one"] == "passed"
+    assert {c.name: c.status for c in public.exercises[0].checks}["total"] == "passed"
+    hidden = _grade(toy_pm, toy, tmp_path, source, secret=SECRET)
+    a, b = hidden.exercises
+    assert {c.name: c.status for c in a.checks}["add_one"] != "passed"
+    assert {c.name: c.status for c in a.checks}["total"] != "passed"
+    assert b.score == b.max_score  # the honest exercise loses nothing to hidden cases
+    assert _leftovers() == []
+
+
+SMUGGLER = """
+import os
+import numpy as np
+
+def add_one(x):
+    text = repr(np.asarray(x).tolist())
+    print("LEAK", text)
+    raise type("Leak" + str(abs(hash(text)) % 1000), (ValueError,), {})(text)
+
+def total(x):
+    value = float(np.sum(x))
+    if abs(value) > 0.5:  # returns the wrong value, whose digits carry the input
+        return value * 1000 + 0.123
+    os._exit(int(abs(value) * 100) % 250 + 1)
+"""
+
+
+def test_nothing_a_submission_chooses_reaches_the_feedback_on_hidden_cases(toy_pm, toy, tmp_path):  # noqa: F811
+    from grader.results import report_to_dict
+
+    report = _grade(toy_pm, toy, tmp_path, SMUGGLER, secret=SECRET)
+    text = json.dumps(report_to_dict(report)) + report.exercises[0].output
+    hidden = [c for cases in make_cases(toy["toy_a"], hidden_key(SECRET, "toy_a")).values() for c in cases if c.hidden]
+    for case in hidden:
+        x = np.asarray(case.inputs["x"])
+        for number in x.ravel().tolist() + [float(np.sum(x))]:
+            assert f"{number:.6f}"[:8] not in text, number
+        assert repr(x.tolist())[:20] not in text
+    assert "LEAK" not in report.exercises[0].output
+    assert "details of hidden cases are not shown" in text
+    # The public cases still get full feedback: the first failure is a public case's.
+    add_one = next(c for c in report.exercises[0].checks if c.name == "add_one")
+    assert "Leak" in add_one.message and "x of shape" in add_one.message
+
+
+def test_the_instructors_command_line_reads_the_secret(tmp_path, toy):
+    (tmp_path / "toy_a.py").write_text(_hard_coded(toy))
+    (tmp_path / "toy_b.py").write_text(TOY_B)
+    out = tmp_path / "r.json"
+    command = [sys.executable, "-m", "grader", "-p", "tests.plugins.toy", "run", "toy_a"]
+    command += ["--submission", str(tmp_path), "--json", str(out), "--device", "cpu"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**__import__("os").environ, "GRADER_SECRET": SECRET})
+    assert done.returncode == 0, done.stderr
+    data = json.loads(out.read_text())
+    checks = {c["name"]: c for c in data["exercises"][0]["checks"]}
+    assert checks["add_one"]["status"] != "passed"
+    assert checks["add_one"]["cases"]["hidden"] > 0 and checks["add_one"]["cases"]["public"] == 2
+    assert SECRET not in done.stdout + done.stderr + out.read_text()
