@@ -163,16 +163,31 @@ class Grader:
             self.protections = sandbox.detect(_plan_for(self.exercises, self.plan))
             if not self.protections["read-only file system"]:
                 store = None  # student code could write to the cache: do not trust it
-            self.device = _device(device, self._all[0].get("torch"))
-            self._expected = _Expected(
-                self._references, None if self.release else store, computed, self.cases, self.device, self._hidden
-            )
-            if self.device == "cuda" and any(e.framework == "torch" for e in self.exercises):
-                # The address-space cap breaks CUDA: only a memory cgroup caps torch exercises there.
-                self.protections["memory cap"] = self.protections["process count capped"]
+            self._expected = _Expected(self._references, None if self.release else store, computed, self.cases,
+                                       self._hidden)
+            self._expected.ask("cpu", [e for e in computed if e.framework == "numpy"])  # numpy runs on the CPU
+            self._request, self._device = device, None
+            self._device_lock = threading.Lock()
+            if device == "cpu" or not any(e.framework == "torch" for e in self.exercises):
+                _ = self.device  # known without asking torch: ask for everything now
         except BaseException:
             self.close()
             raise
+
+    @property
+    def device(self) -> str:
+        """The device torch exercises run on; resolving it waits for the torch zygote (once)."""
+        with self._device_lock:
+            if self._device is None:
+                torch = self._all[0].get("torch") if self._all else None
+                device = _device(self._request, torch)
+                self._expected.ask(device, [e for e in self.exercises if e.framework == "torch"])
+                self._expected.done()
+                if device == "cuda" and any(e.framework == "torch" for e in self.exercises):
+                    # The address-space cap breaks CUDA: only a memory cgroup caps torch exercises there.
+                    self.protections["memory cap"] = self.protections["process count capped"]
+                self._device = device
+            return self._device
 
     def _lane(self) -> dict[str, Zygote]:
         path = import_path(self._exclude)
@@ -210,7 +225,7 @@ class Grader:
         """Grade one submission folder. Thread-safe.
 
         Args:
-            sources: Exercise name -> a :class:`grader.submission.Submission`
+            sources: Exercise name -> a ``grader.submission.Submission``
                 or its text (``None``: missing), when already read (e.g.
                 shipped to a cluster worker); otherwise the files are read
                 here, defensively (see ``grader.submission``).
@@ -224,37 +239,91 @@ class Grader:
             e.name: _as_submission(sources[e.name]) if sources is not None else submitted.read(submission, e.name)
             for e in chosen
         }
-        session = Session(
-            exercises=tuple(e.name for e in chosen),
-            submission=str(submission),
-            device=self.device,
-            protections=dict(self.protections),
-            note=sandbox.note(self.protections),
-            scope=RELEASE_SCOPE if self.release else "",
-            provenance=provenance(submission),
-        )
-        if report:
-            self.pm.hook.grader_report_start(session=session)
         lane = self._lanes.get()
-        results = []
         try:
-            for exercise in chosen:
-                file = files[exercise.name]
-                path = submission / (file.filename or f"{exercise.name}.py")
-                if file.problem:
-                    result = scoring.refused(exercise, file.problem)
-                else:
-                    result = _grade_one(
-                        self.pm, exercise, self.cases[exercise.name], file.text, path, self.device,
-                        self.plan, self._expected, lane.get(exercise.framework), deadline,
-                    )
-                result = replace(without_paths(result, self.plan.hide), notes=file.notes)  # hidden paths: nobody's business
+            # Grading starts before the report does: numpy exercises run while the
+            # torch zygote may still be importing torch (the header needs the device).
+            grading = _Lane(self, lane, chosen, files, submission, deadline)
+            try:
+                torch_needed = any(e.framework == "torch" for e in chosen)
+                session = Session(
+                    exercises=tuple(e.name for e in chosen),
+                    submission=str(submission),
+                    device=self.device if torch_needed or self._device else "cpu",
+                    protections=dict(self.protections),
+                    note=sandbox.note(self.protections),
+                    scope=RELEASE_SCOPE if self.release else "",
+                    provenance=provenance(submission),
+                )
                 if report:
-                    self.pm.hook.grader_report_exercise(result=result)
-                results.append(result)
+                    self.pm.hook.grader_report_start(session=session)
+                results = []
+                for result in grading.in_order():
+                    if report:
+                        self.pm.hook.grader_report_exercise(result=result)
+                    results.append(result)
+            finally:
+                grading.join()
         finally:
             self._lanes.put(lane)
         return Report(session=session, exercises=tuple(results), seconds=time.monotonic() - started)
+
+    def _grade_exercise(self, lane, exercise, file, submission, deadline) -> ExerciseResult:
+        path = submission / (file.filename or f"{exercise.name}.py")
+        if file.problem:
+            result = scoring.refused(exercise, file.problem)
+        else:
+            device = self.device if exercise.framework == "torch" else "cpu"
+            result = _grade_one(
+                self.pm, exercise, self.cases[exercise.name], file.text, path, device,
+                self.plan, self._expected, lane.get(exercise.framework), deadline,
+            )
+        return replace(without_paths(result, self.plan.hide), notes=file.notes)  # hidden paths: nobody's business
+
+
+class _Lane:
+    """One submission's exercises on one lane: a thread per framework, results in declaration order."""
+
+    def __init__(self, grader: Grader, lane: dict, chosen: list, files: dict, submission: Path, deadline) -> None:
+        self.chosen = chosen
+        self.done: dict[str, ExerciseResult | BaseException] = {}
+        self.ready = threading.Condition()
+        groups = [[e for e in chosen if e.framework == flavour] for flavour in ("numpy", "torch")]
+
+        def work(exercises) -> None:
+            for exercise in exercises:
+                try:
+                    result: ExerciseResult | BaseException = grader._grade_exercise(
+                        lane, exercise, files[exercise.name], submission, deadline
+                    )
+                except BaseException as exc:  # raised again, in order, by in_order()
+                    result = exc
+                with self.ready:
+                    self.done[exercise.name] = result
+                    self.ready.notify_all()
+                if isinstance(result, BaseException):
+                    return
+
+        self.workers = [threading.Thread(target=work, args=(group,), daemon=True) for group in groups if group]
+        for worker in self.workers:
+            worker.start()
+
+    def in_order(self):
+        """Each exercise's result as soon as it and every exercise before it are graded."""
+        for exercise in self.chosen:
+            with self.ready:
+                while exercise.name not in self.done:
+                    if not any(worker.is_alive() for worker in self.workers) and exercise.name not in self.done:
+                        raise RuntimeError(f"grading stopped before {exercise.name!r}")
+                    self.ready.wait(0.5)
+                result = self.done[exercise.name]
+            if isinstance(result, BaseException):
+                raise result
+            yield result
+
+    def join(self) -> None:
+        for worker in self.workers:
+            worker.join()
 
 
 def _as_submission(value) -> submitted.Submission:
@@ -317,28 +386,42 @@ def _existing(store: Path | None) -> tuple[str, ...]:
 class _Expected:
     """Expected values: from the cache when valid, else from the reference process.
 
+    Exercises are asked for in groups (:meth:`ask`): the numpy ones at once,
+    the torch ones when the device is known, so that the reference process
+    starts on the first while the torch zygote is still importing torch.
     Student processes descend from the zygotes, never from this process, so
     holding expected values here exposes nothing to them.
     """
 
-    def __init__(
-        self, references: ReferenceProcess, store: Path | None, graded, cases: dict, device: str, hidden: dict
-    ) -> None:
+    def __init__(self, references: ReferenceProcess, store: Path | None, graded, cases: dict, hidden: dict) -> None:
         self.lock = threading.Lock()  # lanes grade in threads; the reference process answers in order
         self.values: dict[str, dict] = {}
         self.references = references
         self.store = store
-        self.device = device
         self.cases = cases
+        self.hidden = hidden
         self.exercises = {e.name: e for e in graded}
+        self.devices: dict[str, str] = {}
         self.keys: dict[str, str] = {}
-        if store is not None:
-            for exercise in graded:
-                entry = cache.key(exercise, "cpu" if exercise.framework == "numpy" else device, hidden.get(exercise.name))
-                if entry:
-                    self.keys[exercise.name] = entry
-        self.cached = {name for name, entry in self.keys.items() if (store / f"{entry}.json").is_file()}
-        references.start(device, [e.name for e in graded if e.name not in self.cached])
+        self.cached: set[str] = set()
+
+    def ask(self, device: str, exercises: Sequence[Exercise]) -> None:
+        """Start computing ``exercises`` (those not cached) on ``device``."""
+        wanted = [e for e in exercises if e.name in self.exercises and e.name not in self.devices]
+        for exercise in wanted:
+            self.devices[exercise.name] = device
+            entry = cache.key(exercise, device, self.hidden.get(exercise.name)) if self.store else None
+            if entry:
+                self.keys[exercise.name] = entry
+                if (self.store / f"{entry}.json").is_file():
+                    self.cached.add(exercise.name)
+        names = [e.name for e in wanted if e.name not in self.cached]
+        if names:
+            self.references.request(device, names)
+
+    def done(self) -> None:
+        """Nothing more to ask for."""
+        self.references.done_asking()
 
     def get(self, name: str, deadline: float) -> dict:
         """Expected values of exercise ``name``, computed (or loaded) once."""
@@ -357,7 +440,7 @@ class _Expected:
             if frame is None or frame.get("exercise") != name:  # unreadable: compute it now
                 late = ReferenceProcess([self.exercises[name]], self.cases)
                 try:
-                    late.start(self.device, [name])
+                    late.start(self.devices[name], [name])
                     frame = late.frame(name, deadline)
                 finally:
                     late.close()

@@ -22,7 +22,7 @@ class ReferenceProcess:
     """A forked worker computing the expected value of every case."""
 
     def __init__(self, exercises: Sequence[Exercise], cases: dict) -> None:
-        self._names = [e.name for e in exercises]
+        self._names: list[str] = []
         device_read, self._device_write = os.pipe()
         result_read, result_write = os.pipe()
         self.pid = os.fork()
@@ -39,11 +39,25 @@ class ReferenceProcess:
         self._reader = FrameReader(result_read, max_frame=256 * 2**20, budget=None, max_items=plain.MAX_ITEMS)
         self._done: dict[str, dict] = {}
 
+    def request(self, device: str, names: Sequence[str]) -> None:
+        """Ask the worker for the expected values of ``names`` on ``device`` (it starts at once).
+
+        May be called several times (numpy exercises before the torch
+        device is known, say); :meth:`done_asking` ends the requests.
+        """
+        self._names += [name for name in names if name not in self._names]
+        os.write(self._device_write, f"{device}\t{','.join(names)}\n".encode())
+
+    def done_asking(self) -> None:
+        """No more requests: the worker exits once it has answered them."""
+        if self._device_write is not None:
+            os.close(self._device_write)
+            self._device_write = None
+
     def start(self, device: str, names: Sequence[str]) -> None:
-        """Tell the worker the device and which exercises to compute; it starts."""
-        self._names = list(names)
-        os.write(self._device_write, f"{device}\n{','.join(names)}\n".encode())
-        os.close(self._device_write)
+        """Ask for ``names`` on ``device``, and nothing else."""
+        self.request(device, names)
+        self.done_asking()
 
     def frame(self, name: str, deadline: float) -> dict:
         """The worker's frame for exercise ``name``: ``{"exercise", "results"}`` or ``{"error"}``."""
@@ -64,6 +78,7 @@ class ReferenceProcess:
         if self.pid:
             kill_and_reap(self.pid)
             self.pid = 0
+        self.done_asking()
         try:
             os.close(self._reader.fd)
         except OSError:
@@ -75,19 +90,21 @@ def _child(exercises: Sequence[Exercise], cases: dict, device_fd: int, out_fd: i
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
-    import torch  # noqa: F401  (import before reading the device: overlaps with the parent)
+    by_name = {e.name: e for e in exercises}
+    with os.fdopen(device_fd) as requests:
+        for line in requests:  # "device<TAB>name,name": one request a line, until the grader closes
+            device, _, names = line.rstrip("\n").partition("\t")
+            wanted = [by_name[name] for name in names.split(",") if name in by_name]
+            if not device or not wanted:
+                continue
+            import torch  # noqa: F401  (only when there is work: a warm cache needs none)
 
-    from grader.cases import preload
+            from grader.cases import preload
 
-    with os.fdopen(device_fd) as f:
-        device = f.readline().strip()
-        wanted = set(f.readline().strip().split(","))
-    exercises = [e for e in exercises if e.name in wanted]
-    if not device or not exercises:
-        return
-    preload(exercises)
-    for exercise in exercises:
-        write_frame(out_fd, {"exercise": exercise.name, "results": compute(exercise, cases[exercise.name], device)})
+            preload(wanted)
+            for exercise in wanted:
+                results = compute(exercise, cases[exercise.name], device)
+                write_frame(out_fd, {"exercise": exercise.name, "results": results})
 
 
 def expected_values(frame: dict) -> dict:

@@ -139,7 +139,7 @@ def refused(exercise: Exercise, why: str) -> ExerciseResult:
 def apply_requirements(exercise: Exercise, checks: list) -> list:
     """Side constraints count only once the value checks they require pass.
 
-    A check that ``requires`` others (see :meth:`Exercise.requirements`)
+    A check that ``requires`` others (see ``Exercise.requirements``)
     scores nothing until every one of them passed: "the inputs are left
     unchanged" or "no forbidden API" says nothing about code that does not
     work yet. It then reads "not yet counted", is ``failed`` (or keeps its
@@ -149,7 +149,7 @@ def apply_requirements(exercise: Exercise, checks: list) -> list:
 
     Args:
         exercise: The exercise.
-        checks: One :class:`CheckResult` per check of ``exercise``, in order.
+        checks: One ``CheckResult`` per check of ``exercise``, in order.
     """
     by_name = {result.name: result for result in checks}
     out = []
