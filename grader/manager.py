@@ -32,6 +32,7 @@ BUILTIN_PLUGINS = (
     "grader.commands.gradescope",
     "grader.commands.release",
     "grader.commands.nbgrader",
+    "grader.commands.batch",
     "grader.reporters.terminal",
     "grader.reporters.jsonfile",
     "grader.reporters.junit",
