@@ -1,0 +1,195 @@
+"""Red-team attacks: what a determined student tries next.
+
+Each test states the invariant that should hold. Attacks that currently
+break it are marked ``xfail(strict=True)`` with what breaks, so that the
+suite stays green and a fix turns them into failures to unmark.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import numpy as np
+import pytest
+
+from grader.cases import hidden_key, make_cases
+from tests.test_hostile import PROTECTED, ROOT, TOY_B, _leftovers, attack, toy_pm  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.hostile
+SECRET = "red-team-course-secret"
+
+#: Finds the result pipe without guessing: ``grader.student.run`` is on the
+#: stack of every student frame, with its descriptor in a local variable.
+PIPE = """
+import os, struct, sys
+
+def _pipe():
+    frame = sys._getframe()
+    while frame is not None:
+        if frame.f_code.co_name == "run" and "fd" in frame.f_locals:
+            return frame.f_locals["fd"]
+        frame = frame.f_back
+    raise RuntimeError("no pipe")
+
+def _send(payload):
+    os.write(_pipe(), struct.pack(">I", len(payload)) + payload)
+"""
+
+
+@pytest.fixture
+def toy(toy_pm):  # noqa: F811
+    from grader.manager import collect_exercises
+
+    return collect_exercises(toy_pm)
+
+
+def _grade_secret(toy_pm, toy, tmp_path, source: str, secret: str = SECRET):  # noqa: F811
+    from grader.grading import grade
+
+    (tmp_path / "toy_a.py").write_text(textwrap.dedent(source))
+    (tmp_path / "toy_b.py").write_text(TOY_B)
+    return grade(toy_pm, [toy["toy_a"], toy["toy_b"]], tmp_path, "cpu", secret=secret)
+
+
+def _report_text(report) -> str:
+    from grader.results import report_to_dict
+
+    return json.dumps(report_to_dict(report)) + "".join(e.output for e in report.exercises)
+
+
+def _hidden_inputs(toy, name: str) -> list[np.ndarray]:
+    cases = make_cases(toy[name], hidden_key(SECRET, name))
+    return [np.asarray(c.inputs["x"]) for listed in cases.values() for c in listed if c.hidden]
+
+
+# --- the trusted side's decoder ---------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="red team: a float token that is a 400-digit JSON integer raises "
+                   "OverflowError in plain.decode, which escapes the channel and crashes the whole run")
+def test_a_frame_with_a_huge_integer_as_float_does_not_crash_the_grader(attack):  # noqa: F811
+    attack(PIPE + """
+_send(b'["f",' + b'9' * 400 + b']')
+""")
+
+
+@pytest.mark.xfail(strict=True, reason="red team: an empty array whose shape multiplies past the address "
+                   "space raises ValueError in numpy's reshape, which escapes the channel and crashes the run")
+def test_a_frame_with_an_impossible_empty_shape_does_not_crash_the_grader(attack):  # noqa: F811
+    attack(PIPE + """
+_send(b'["a","float64",[0,50000000,50000000,50000000,50000000],""]')
+""")
+
+
+# --- hidden cases ------------------------------------------------------------
+
+#: Reads the hidden cases of every exercise out of the zygote's stack frames
+#: (``_serve`` holds all of them) and puts them in a public case's exception.
+HIDDEN_THIEF = """
+import sys
+import numpy as np
+
+def _hidden():
+    found = {}
+    frame = sys._getframe()
+    while frame is not None:
+        cases = frame.f_locals.get("cases")
+        if isinstance(cases, dict):
+            for name, value in cases.items():
+                listed = value.values() if isinstance(value, dict) else [value]
+                for checks in listed:
+                    for case in checks if isinstance(checks, list) else []:
+                        if getattr(case, "hidden", False):
+                            found.setdefault(repr(np.asarray(case.inputs["x"]).tolist()), None)
+        frame = frame.f_back
+    return list(found)
+
+def add_one(x):
+    raise ValueError(" ".join(_hidden()))
+
+total = add_one
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="red team: the student process holds every exercise's hidden inputs "
+                   "and a public case's exception message carries them into the report unmasked")
+def test_hidden_inputs_do_not_leak_through_a_public_cases_error(toy_pm, toy, tmp_path):  # noqa: F811
+    report = _grade_secret(toy_pm, toy, tmp_path, HIDDEN_THIEF)
+    text = _report_text(report)
+    a, b = report.exercises
+    assert a.score == 0 and b.score == b.max_score
+    leaked = [(name, x.tolist()) for name in ("toy_a", "toy_b") for x in _hidden_inputs(toy, name) if repr(x.tolist())[:20] in text]
+    assert leaked == []
+    assert _leftovers() == []
+
+
+#: Correct on public cases; on hidden ones, fails in the way ``HOW`` says.
+#: The probe's ``case`` is on the stack, so the submission knows which is hidden.
+CHOOSER = """
+import os, sys, time
+import numpy as np
+
+def _case():
+    frame = sys._getframe()
+    while frame is not None:
+        if frame.f_code.co_name == "run" and "case" in frame.f_locals:
+            return frame.f_locals["case"]
+        frame = frame.f_back
+
+def _hidden_number():
+    case = _case()
+    return int(case.label.rsplit(" ", 1)[1]) if case.hidden else 0
+
+def add_one(x):
+    n = _hidden_number()
+    if n and n in WHICH:
+        return FAIL[HOW](x)
+    return np.asarray(x, dtype=np.float64) + 1.0
+
+def total(x):
+    return float(np.sum(x))
+
+def _sleep(x):
+    time.sleep(60)
+
+def _raise(x):
+    raise ValueError("no")
+
+def _exit(x):
+    os._exit(3)
+
+def _not_implemented(x):
+    raise NotImplementedError
+
+FAIL = {"wrong": lambda x: np.asarray(x) * 0.0, "sleep": _sleep, "raise": _raise, "exit": _exit,
+        "not_implemented": _not_implemented}
+"""
+
+
+def _add_one_feedback(toy_pm, toy, tmp_path, how: str, which=(1, 2)):  # noqa: F811
+    source = CHOOSER + f"HOW = {how!r}\nWHICH = {tuple(which)!r}\n"
+    report = _grade_secret(toy_pm, toy, tmp_path, source)
+    a, b = report.exercises
+    assert b.score == b.max_score
+    assert _leftovers() == []
+    check = next(c for c in a.checks if c.name == "add_one")
+    assert check.status != "passed"  # it failed hidden cases on purpose
+    return check.status, check.message, check.score
+
+
+@pytest.mark.xfail(strict=True, reason="red team: how a hidden case failed (timeout, crash, exception, "
+                   "NotImplementedError, wrong value) shows in the check's status and message, so a "
+                   "submission that picks its failure from a hidden input learns bits of it per run")
+@pytest.mark.parametrize("how", ["sleep", "exit", "raise", "not_implemented"])
+def test_how_a_hidden_case_fails_is_not_reported(toy_pm, toy, tmp_path, how):  # noqa: F811
+    assert _add_one_feedback(toy_pm, toy, tmp_path, how) == _add_one_feedback(toy_pm, toy, tmp_path, "wrong")
+
+
+@pytest.mark.xfail(strict=True, reason="red team: the first failing hidden case's number and the count of "
+                   "failed cases are in the message, so a submission that fails exactly the hidden cases "
+                   "whose input has some property learns which ones do")
+def test_which_hidden_cases_fail_is_not_reported(toy_pm, toy, tmp_path):  # noqa: F811
+    assert _add_one_feedback(toy_pm, toy, tmp_path, "wrong", which=(2,)) == _add_one_feedback(
+        toy_pm, toy, tmp_path, "wrong", which=(1, 2)
+    )
