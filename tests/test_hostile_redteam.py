@@ -193,3 +193,75 @@ def test_which_hidden_cases_fail_is_not_reported(toy_pm, toy, tmp_path):  # noqa
     assert _add_one_feedback(toy_pm, toy, tmp_path, "wrong", which=(2,)) == _add_one_feedback(
         toy_pm, toy, tmp_path, "wrong", which=(1, 2)
     )
+
+
+# --- batch grading: one student's process reaching the next one ----------------
+
+KEYCTL = """
+import ctypes, os
+_libc = ctypes.CDLL(None, use_errno=True)
+_ADD_KEY, _KEYCTL = 248, 250  # x86_64
+_RINGS = (-3, -4, -5)  # session, user, user-session keyrings
+
+def _store(description, payload):
+    for ring in _RINGS:
+        _libc.syscall(_ADD_KEY, b"user", description, payload, len(payload), ring)
+
+def _fetch(description):
+    for ring in _RINGS:
+        key = _libc.syscall(_KEYCTL, 10, ring, b"user", description, 0)  # KEYCTL_SEARCH
+        if key > 0:
+            buffer = ctypes.create_string_buffer(4096)
+            size = _libc.syscall(_KEYCTL, 11, key, buffer, 4096)  # KEYCTL_READ
+            if size > 0:
+                return buffer.raw[:size].decode()
+    return ""
+"""
+
+
+def _forget_keys(description: bytes) -> None:
+    """Invalidate keys a test left in this process's keyrings (the test's own cleanup)."""
+    import ctypes
+    import platform
+
+    if platform.machine() != "x86_64":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for ring in (-3, -4, -5):
+        for _ in range(10):
+            key = libc.syscall(250, 10, ring, b"user", description, 0)
+            if key <= 0:
+                break
+            libc.syscall(250, 21, key)  # KEYCTL_INVALIDATE
+
+
+@pytest.mark.skipif(not PROTECTED["processes confined"], reason="needs Linux namespaces (without them the "
+                    "keyrings, like the file system, are shared: documented)")
+def test_a_student_cannot_pass_data_to_the_next_student_through_the_kernel_keyring(toy_pm, toy, tmp_path):  # noqa: F811
+    import platform
+    import secrets
+
+    from grader.grading import Grader
+
+    if platform.machine() != "x86_64":
+        pytest.skip("syscall numbers of x86_64")
+    marker = secrets.token_hex(8)
+    description = f"redteam-{marker}".encode()
+    first, second = tmp_path / "alice", tmp_path / "bob"
+    for folder, body in (
+        (first, f"def add_one(x):\n    _store({description!r}, b'alice says {marker}')\n    return x\n"),
+        (second, f"def add_one(x):\n    raise ValueError('got:' + _fetch({description!r}))\n"),
+    ):
+        folder.mkdir()
+        (folder / "toy_a.py").write_text(KEYCTL + body + "total = add_one\n")
+        (folder / "toy_b.py").write_text(TOY_B)
+    try:
+        with Grader(toy_pm, [toy["toy_a"], toy["toy_b"]], "cpu", exclude=(tmp_path,)) as grader:
+            grader.grade(first, report=False)
+            report = grader.grade(second, report=False)
+        assert f"alice says {marker}" not in _report_text(report)
+        assert "got" in report.exercises[0].checks[0].message  # the second student's code did run
+        assert description.decode() not in open("/proc/keys").read()
+    finally:
+        _forget_keys(description)
+    assert _leftovers() == []
