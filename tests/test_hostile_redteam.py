@@ -265,3 +265,51 @@ def test_a_student_cannot_pass_data_to_the_next_student_through_the_kernel_keyri
     finally:
         _forget_keys(description)
     assert _leftovers() == []
+
+
+HOG_TASKS = """
+import threading, time
+threading.stack_size(1 << 16)
+started = 0
+try:
+    for _ in range(1000):
+        threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+        started += 1
+except RuntimeError:
+    pass
+time.sleep(3.5)  # within the import limit and toy_a's 4 s
+def add_one(x):
+    return x
+total = add_one
+"""
+
+
+@pytest.mark.skipif(not PROTECTED["process count capped"], reason="cgroups are not available here")
+@pytest.mark.xfail(strict=True, reason="red team: the control group is named after the grader's pid and the "
+                   "exercise only, so two lanes of one Grader grading the same exercise share it: one student "
+                   "takes every process slot and the other student's sandbox cannot fork (scores zero)")
+def test_concurrent_students_do_not_share_a_process_cap(toy_pm, toy, tmp_path):  # noqa: F811
+    import threading
+    import time
+
+    from grader.grading import Grader
+
+    honest = (ROOT / "tests/plugins/toy_solutions/toy_a.py").read_text()
+    alice, bob = tmp_path / "alice", tmp_path / "bob"
+    for folder, source in ((alice, HOG_TASKS), (bob, honest)):
+        folder.mkdir()
+        (folder / "toy_a.py").write_text(source)
+        (folder / "toy_b.py").write_text(TOY_B)
+    reports = {}
+    with Grader(toy_pm, [toy["toy_a"], toy["toy_b"]], "cpu", jobs=2, exclude=(tmp_path,)) as grader:
+        grader.grade(bob, report=False)  # warm: expected values computed, lanes ready
+        first = threading.Thread(target=lambda: reports.setdefault("alice", grader.grade(alice, report=False)))
+        first.start()
+        time.sleep(1.5)  # alice's import holds every slot of the group now
+        reports["bob"] = grader.grade(bob, report=False)
+        first.join()
+    a, b = reports["bob"].exercises
+    assert a.score == a.max_score, [(c.name, c.status, c.message) for c in a.checks]
+    assert b.score == b.max_score
+    assert reports["alice"].exercises[0].score == 0
+    assert _leftovers() == []
