@@ -313,3 +313,32 @@ def test_concurrent_students_do_not_share_a_process_cap(toy_pm, toy, tmp_path): 
     assert b.score == b.max_score
     assert reports["alice"].exercises[0].score == 0
     assert _leftovers() == []
+
+
+# --- answers within reach ------------------------------------------------------
+
+ORACLE = ROOT / "grader/oracles/polyfit.py"
+
+
+@pytest.mark.xfail(strict=True, reason="red team: hidden_paths hides only the oracle folders of the exercises "
+                   "being graded; a run of an exercise without oracles (bow) shows grader/oracles/ whole, and the "
+                   "student release ships without them, so they are answers the student does not have")
+def test_the_oracles_are_hidden_whatever_is_graded(tmp_path):
+    """Grading only ``bow`` (no oracle module of its own) must still hide every oracle."""
+    from grader.grading import Grader
+    from grader.manager import collect_exercises, get_plugin_manager
+
+    pm = get_plugin_manager(["no:grader.reporters.terminal"])
+    bow = collect_exercises(pm)["bow"]
+    (tmp_path / "bow.py").write_text(
+        "import os\n"
+        f"raise ValueError(open({str(ORACLE)!r}).read()[:1800])\n"
+    )
+    with Grader(pm, [bow], "cpu", exclude=(tmp_path,)) as grader:
+        report = grader.grade(tmp_path, report=False)
+    text = _report_text(report)
+    assert "raised" in text  # the module ran
+    lines = [line.strip() for line in ORACLE.read_text().splitlines()[:40] if len(line.strip()) > 25]
+    assert [line for line in lines if json.dumps(line)[1:-1] in text] == []
+    assert report.exercises[0].score == 0
+    assert _leftovers() == []
