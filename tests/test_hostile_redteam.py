@@ -342,3 +342,33 @@ def test_the_oracles_are_hidden_whatever_is_graded(tmp_path):
     assert [line for line in lines if json.dumps(line)[1:-1] in text] == []
     assert report.exercises[0].score == 0
     assert _leftovers() == []
+
+
+#: Looks for the hidden-case keys the zygote was booted with (``boot["hidden"]``
+#: on the stack of ``grader.zygote.main``): every exercise's, not just its own.
+KEY_THIEF = """
+import sys
+
+def _keys():
+    frame = sys._getframe()
+    while frame is not None:
+        boot = frame.f_locals.get("boot")
+        if isinstance(boot, dict) and "hidden" in boot:
+            return boot["hidden"]
+        frame = frame.f_back
+    return {}
+
+raise ValueError("keys " + repr(sorted(_keys().items())))
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="red team: every zygote is booted with the hidden-case keys of all "
+                   "the Grader's exercises, so toy_a's student process holds toy_b's key (docs/sandbox.rst: "
+                   "'student processes get the key of their exercise')")
+def test_a_student_process_holds_only_its_own_exercises_hidden_key(toy_pm, toy, tmp_path):  # noqa: F811
+    report = _grade_secret(toy_pm, toy, tmp_path, KEY_THIEF)
+    text = _report_text(report)
+    assert "keys" in text  # the module ran and its public failure is shown
+    assert str(hidden_key(SECRET, "toy_b")) not in text
+    assert report.exercises[1].score == report.exercises[1].max_score
+    assert _leftovers() == []
