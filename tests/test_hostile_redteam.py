@@ -372,3 +372,15 @@ def test_a_student_process_holds_only_its_own_exercises_hidden_key(toy_pm, toy, 
     assert str(hidden_key(SECRET, "toy_b")) not in text
     assert report.exercises[1].score == report.exercises[1].max_score
     assert _leftovers() == []
+
+
+@pytest.mark.xfail(strict=True, reason="red team: an exercise with hidden cases shows a fixed notice when its "
+                   "code printed anything and nothing otherwise, so printing on a hidden case is one bit out")
+def test_whether_code_printed_on_a_hidden_case_is_not_reported(toy_pm, toy, tmp_path):  # noqa: F811
+    outputs = []
+    for body in ("", "    if _hidden_number():\n        print('.')\n"):
+        source = CHOOSER.replace("def add_one(x):\n", "def add_one(x):\n" + body) + "HOW = 'wrong'\nWHICH = (1,)\n"
+        report = _grade_secret(toy_pm, toy, tmp_path, source)
+        outputs.append(report.exercises[0].output)
+    assert outputs[0] == outputs[1]
+    assert _leftovers() == []
