@@ -384,3 +384,52 @@ def test_whether_code_printed_on_a_hidden_case_is_not_reported(toy_pm, toy, tmp_
         outputs.append(report.exercises[0].output)
     assert outputs[0] == outputs[1]
     assert _leftovers() == []
+
+
+# --- the sandbox's mounts --------------------------------------------------------
+
+NESTED_NAMESPACES = """
+import ctypes, os
+import numpy as np
+libc = ctypes.CDLL(None, use_errno=True)
+ROOT = {root!r}
+REFERENCE = ROOT + "/tests/plugins/toy_solutions/toy_a.py"
+CLONE_NEWUSER, CLONE_NEWNS, MS_BIND, MS_REC, MS_REMOUNT, MNT_DETACH = 0x10000000, 0x20000, 0x1000, 0x4000, 0x20, 2
+tried = []
+
+def _mount(source, target, flags):
+    return libc.mount(source and source.encode(), target.encode(), None, ctypes.c_ulong(flags), None)
+
+if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0:  # full capabilities over a copy of the sandbox's mounts
+    tried.append(libc.umount2((ROOT + "/tests/plugins").encode(), MNT_DETACH))
+    os.makedirs("/tmp/peek", exist_ok=True)
+    tried.append(_mount(ROOT + "/tests", "/tmp/peek", MS_BIND))  # not recursive: without the cover
+    for target in ("/", ROOT + "/tests", ROOT + "/grader"):
+        tried.append(_mount(None, target, MS_REMOUNT | MS_BIND))  # read-write again
+    for path in (ROOT + "/grader/compare.py", ROOT + "/tests/plugins/toy_solutions/toy_a.py"):
+        try:
+            with open(path, "a") as f:
+                f.write("# changed")
+        except OSError:
+            pass
+
+answers = {{}}
+for path in (REFERENCE, "/tmp/peek/plugins/toy_solutions/toy_a.py"):
+    try:
+        exec(open(path).read(), answers)
+        break
+    except OSError:
+        pass
+
+def add_one(x):
+    return answers["add_one"](x) if "add_one" in answers else x
+
+def total(x):
+    return answers["total"](x) if "total" in answers else 0
+"""
+
+
+@pytest.mark.needs_namespaces
+def test_a_nested_user_namespace_cannot_uncover_or_unlock_the_view(attack):  # noqa: F811
+    a, _ = attack(NESTED_NAMESPACES.format(root=str(ROOT)))
+    assert {c.name: c.status for c in a.checks}["add_one"] == "failed"
