@@ -433,3 +433,46 @@ def total(x):
 def test_a_nested_user_namespace_cannot_uncover_or_unlock_the_view(attack):  # noqa: F811
     a, _ = attack(NESTED_NAMESPACES.format(root=str(ROOT)))
     assert {c.name: c.status for c in a.checks}["add_one"] == "failed"
+
+
+# --- without namespaces: the other processes of the run ------------------------
+
+READ_EVERYONE = """
+import os
+
+def _readable():
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in (os.getpid(), os.getppid()):
+            continue
+        try:
+            with open(f"/proc/{entry}/maps") as f:
+                line = f.readline()
+            start = int(line.split("-")[0], 16)
+            with open(f"/proc/{entry}/mem", "rb") as f:
+                f.seek(start)
+                f.read(16)
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                found.append((int(entry), f.read(200)))
+        except (OSError, ValueError, IndexError):
+            pass
+    return found
+
+def add_one(x):
+    print("READABLE", _readable())
+    return x
+
+total = add_one
+"""
+
+
+def test_no_process_of_the_run_has_readable_memory(attack):  # noqa: F811
+    """The grader, the reference process and the zygotes are shielded even without a PID namespace."""
+    import os
+
+    a, _ = attack(READ_EVERYONE)
+    line = next(line for line in a.output.splitlines() if line.startswith("READABLE"))
+    mine = open("/proc/self/cmdline", "rb").read()[:200]
+    assert f"({os.getpid()}," not in line
+    assert repr(mine)[:60] not in line  # the reference process is a fork of this one
+    assert "grader-zygote" not in line and "zygote import main" not in line
