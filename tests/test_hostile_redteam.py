@@ -476,3 +476,49 @@ def test_no_process_of_the_run_has_readable_memory(attack):  # noqa: F811
     assert f"({os.getpid()}," not in line
     assert repr(mine)[:60] not in line  # the reference process is a fork of this one
     assert "grader-zygote" not in line and "zygote import main" not in line
+
+
+SCAN_MEMORY = """
+import re
+
+def _find(pattern):
+    found = set()
+    with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", buffering=0) as mem:
+        for line in maps:
+            fields = line.split()
+            if "r" not in fields[1] or (len(fields) > 5 and fields[5].startswith("[v")):
+                continue
+            start, end = (int(n, 16) for n in fields[0].split("-"))
+            try:
+                mem.seek(start)
+                found.update(m.group(1).decode() for m in re.finditer(pattern, mem.read(end - start)))
+            except (OSError, OverflowError, ValueError, MemoryError):
+                pass
+    return sorted(found)
+
+def add_one(x):
+    # the previous student's random marker is unknown here: search for its shape
+    raise ValueError("found %s" % _find(rb"alice-secret-([0-9a-f]{16})"))
+
+total = add_one
+"""
+
+
+def test_the_next_student_finds_nothing_of_the_previous_one_in_memory(toy_pm, toy, tmp_path):  # noqa: F811
+    import secrets
+
+    from grader.grading import Grader
+
+    marker = secrets.token_hex(8)
+    alice, bob = tmp_path / "alice", tmp_path / "bob"
+    alice.mkdir()
+    bob.mkdir()
+    (alice / "toy_a.py").write_text(f"SECRET = 'alice-secret-{marker}'\n" + (ROOT / "tests/plugins/toy_solutions/toy_a.py").read_text())
+    (bob / "toy_a.py").write_text(SCAN_MEMORY)
+    with Grader(toy_pm, [toy["toy_a"]], "cpu", exclude=(tmp_path,)) as grader:
+        first = grader.grade(alice, report=False)
+        second = grader.grade(bob, report=False)
+    assert first.exercises[0].score == first.exercises[0].max_score
+    message = second.exercises[0].checks[0].message
+    assert "found" in message and marker not in message, message
+    assert _leftovers() == []
