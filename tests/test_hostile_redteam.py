@@ -522,3 +522,54 @@ def test_the_next_student_finds_nothing_of_the_previous_one_in_memory(toy_pm, to
     message = second.exercises[0].checks[0].message
     assert "found" in message and marker not in message, message
     assert _leftovers() == []
+
+
+@pytest.mark.skipif(not PROTECTED["processes confined"], reason="needs Linux namespaces (without them the file "
+                    "system is shared: documented)")
+def test_files_left_in_tmp_or_dev_shm_do_not_reach_the_next_student(toy_pm, toy, tmp_path):  # noqa: F811
+    import secrets
+    from pathlib import Path
+
+    from grader.grading import Grader
+
+    marker = secrets.token_hex(8)
+    places = ["/tmp", "/dev/shm", "/var/tmp", "/run/user/0", "."]
+    writer = (
+        "import os\n"
+        f"PLACES = {places!r}\n"
+        "def add_one(x):\n"
+        "    for place in PLACES:\n"
+        "        try:\n"
+        f"            with open(os.path.join(place, 'redteam-{marker}'), 'w') as f:\n"
+        f"                f.write('alice wrote {marker}')\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "    return x\n"
+        "total = add_one\n"
+    )
+    reader = (
+        "import glob\n"
+        f"PLACES = {places!r}\n"
+        "def add_one(x):\n"
+        "    seen = []\n"
+        "    for place in PLACES:\n"
+        "        for path in glob.glob(place + '/redteam-*'):\n"
+        "            try:\n"
+        "                seen.append(open(path).read())\n"
+        "            except OSError:\n"
+        "                pass\n"
+        "    raise ValueError('seen %r' % seen)\n"
+        "total = add_one\n"
+    )
+    alice, bob = tmp_path / "alice", tmp_path / "bob"
+    for folder, source in ((alice, writer), (bob, reader)):
+        folder.mkdir()
+        (folder / "toy_a.py").write_text(source)
+    with Grader(toy_pm, [toy["toy_a"]], "cpu", exclude=(tmp_path,)) as grader:
+        grader.grade(alice, report=False)
+        report = grader.grade(bob, report=False)
+    assert "seen" in report.exercises[0].checks[0].message
+    assert marker not in _report_text(report)
+    assert [p for place in places for p in Path(place).glob(f"redteam-{marker}")] == []
+    assert [p for p in tmp_path.rglob(f"redteam-{marker}")] == []
+    assert _leftovers() == []
