@@ -573,3 +573,59 @@ def test_files_left_in_tmp_or_dev_shm_do_not_reach_the_next_student(toy_pm, toy,
     assert [p for place in places for p in Path(place).glob(f"redteam-{marker}")] == []
     assert [p for p in tmp_path.rglob(f"redteam-{marker}")] == []
     assert _leftovers() == []
+
+
+# --- the cache of expected values --------------------------------------------------
+
+#: Run where namespaces are off: rewrites every cached expected value to 0.0.
+POISON = """
+import os
+from grader import plain
+
+CACHE = {cache!r}
+for name in os.listdir(CACHE):
+    path = os.path.join(CACHE, name)
+    try:
+        frame = plain.decode(open(path, "rb").read())
+        frame["results"] = [[i, j, "value", 0.0] for i, j, _, _ in frame["results"]]
+        with open(path, "wb") as f:
+            f.write(plain.encode(frame))
+    except Exception:
+        pass
+
+def add_one(x):
+    return 0.0
+
+total = add_one
+"""
+
+
+@pytest.mark.skipif(not PROTECTED["processes confined"], reason="needs Linux namespaces for the trusted runs")
+@pytest.mark.xfail(strict=True, reason="red team: a run without namespaces neither reads nor writes the cache, "
+                   "but its student code can rewrite the entries earlier runs left; the next run with the "
+                   "sandbox trusts them, and a submission returning the planted values scores")
+def test_a_run_without_namespaces_cannot_poison_the_cache_for_later_runs(toy_pm, toy, tmp_path, monkeypatch):  # noqa: F811
+    from grader.grading import grade
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("GRADER_CACHE_DIR", str(cache))
+    monkeypatch.delenv("GRADER_CACHE", raising=False)
+    submission = tmp_path / "sub"
+    submission.mkdir()
+    (submission / "toy_b.py").write_text(TOY_B)
+
+    def run(source: str):
+        (submission / "toy_a.py").write_text(source)
+        return grade(toy_pm, [toy["toy_a"], toy["toy_b"]], submission, "cpu", secret="")
+
+    honest = (ROOT / "tests/plugins/toy_solutions/toy_a.py").read_text()
+    assert run(honest).exercises[0].score == 4  # fills the cache
+    assert list(cache.glob("*.json"))
+    monkeypatch.setenv("GRADER_SANDBOX", "off")
+    run(POISON.format(cache=str(cache)))
+    monkeypatch.delenv("GRADER_SANDBOX")
+    a, b = run("def add_one(x):\n    return 0.0\ntotal = add_one\n").exercises  # the planted answers
+    assert a.score == 0, [(c.name, c.status, c.message) for c in a.checks]
+    assert b.score == b.max_score
+    assert run(honest).exercises[0].score == 4
+    assert _leftovers() == []
