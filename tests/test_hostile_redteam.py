@@ -629,3 +629,43 @@ def test_a_run_without_namespaces_cannot_poison_the_cache_for_later_runs(toy_pm,
     assert b.score == b.max_score
     assert run(honest).exercises[0].score == 4
     assert _leftovers() == []
+
+
+# --- every reporter, on text the submission chose ----------------------------------
+
+HOSTILE_TEXT = r'''
+import sys
+EVIL = "\x00\x0b\x1b[2J\ud800\udfff\ufffe\uffff]]><!--<x>&amp;\u202e\u2028" + "z" * 5000
+Evil = type(EVIL[:60], (ValueError,), {})
+print(EVIL)
+sys.stderr.write(EVIL)
+
+def add_one(x):
+    print(EVIL)
+    raise Evil(EVIL)
+
+def total(x):
+    return {"key" + EVIL[:900]: EVIL, "n": float("nan")}
+'''
+
+
+def test_every_reporter_survives_hostile_text(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from tests.hostile_helpers import grade_cli
+
+    submission = tmp_path / "sub"
+    submission.mkdir()
+    (submission / "toy_a.py").write_text(HOSTILE_TEXT)
+    (submission / "toy_b.py").write_text(TOY_B)
+    junit, gradescope = tmp_path / "junit.xml", tmp_path / "results.json"
+    done, report = grade_cli(submission, "--junit", str(junit), "--gradescope", str(gradescope))
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert report is not None
+    assert {e["name"]: e["score"] for e in report["exercises"]} == {"toy_a": 0, "toy_b": 2}
+    ET.fromstring(junit.read_bytes())  # well-formed XML
+    data = json.loads(gradescope.read_text(encoding="utf-8"))
+    text = junit.read_text(encoding="utf-8") + json.dumps(data, ensure_ascii=False) + done.stdout
+    for bad in ("\x00", "\x0b", "\x1b", "\u202e", "\u2028"):
+        assert bad not in text, repr(bad)
+    assert _leftovers() == []
