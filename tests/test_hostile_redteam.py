@@ -731,3 +731,32 @@ def test_the_course_secret_does_not_leak_from_the_graders_parent(tmp_path, mode)
     assert "found" in text  # the thief ran and its public failure is shown
     assert SECRET not in text
     assert _leftovers() == []
+
+
+FD_LISTER = """
+import os
+
+def add_one(x):
+    seen = []
+    for fd in sorted(int(n) for n in os.listdir("/proc/self/fd")):
+        try:
+            seen.append((fd, os.readlink(f"/proc/self/fd/{fd}")))
+        except OSError:
+            pass
+    print("FDS", seen)
+    return x
+
+total = add_one
+"""
+
+
+def test_the_student_process_holds_only_its_standard_streams_and_result_pipe(attack):  # noqa: F811
+    import ast
+
+    a, _ = attack(FD_LISTER)
+    line = next(line for line in a.output.splitlines() if line.startswith("FDS"))
+    fds = dict(ast.literal_eval(line[4:]))
+    others = {fd: target for fd, target in fds.items() if fd > 2}
+    assert [target for target in others.values() if not target.startswith("pipe:")] == []
+    assert len([t for t in others.values() if t.startswith("pipe:")]) == 1  # the result pipe
+    assert fds[0] == "/dev/null"
