@@ -760,3 +760,33 @@ def test_the_student_process_holds_only_its_standard_streams_and_result_pipe(att
     assert [target for target in others.values() if not target.startswith("pipe:")] == []
     assert len([t for t in others.values() if t.startswith("pipe:")]) == 1  # the result pipe
     assert fds[0] == "/dev/null"
+
+
+# --- forged frames: the grader believes nothing the student process says ----------
+
+FORGER = PIPE + """
+import grader.student
+from grader import plain
+
+_real = grader.student.write_frame
+
+def _forged(fd, value):
+    if isinstance(value, dict) and value.get("kind") == "case":
+        return  # never report a case: perhaps missing cases count as passed
+    _real(fd, value)
+
+grader.student.write_frame = _forged
+if EARLY:
+    _send(plain.encode({"kind": "done"}))  # and claim to be done before anything ran
+
+def add_one(x):
+    return x
+
+total = add_one
+"""
+
+
+@pytest.mark.parametrize("early", [False, True])
+def test_a_student_that_reports_no_case_scores_nothing(attack, early):  # noqa: F811
+    a, _ = attack(f"EARLY = {early}\n" + FORGER)
+    assert {c.name: c.status for c in a.checks}["add_one"] != "passed"
