@@ -106,6 +106,10 @@ def _hidden():
     return list(found)
 
 def add_one(x):
+    if VIA == "value":  # a wrong value whose first element is a hidden input's
+        out = np.zeros(np.shape(x))
+        out.flat[0] = eval(_hidden()[0])[0]
+        return out
     raise ValueError(" ".join(_hidden()))
 
 total = add_one
@@ -113,12 +117,17 @@ total = add_one
 
 
 @pytest.mark.xfail(strict=True, reason="red team: the student process holds every exercise's hidden inputs "
-                   "and a public case's exception message carries them into the report unmasked")
-def test_hidden_inputs_do_not_leak_through_a_public_cases_error(toy_pm, toy, tmp_path):  # noqa: F811
-    report = _grade_secret(toy_pm, toy, tmp_path, HIDDEN_THIEF)
+                   "and a public case's feedback (its exception's message, the value it returned) carries them "
+                   "into the report unmasked")
+@pytest.mark.parametrize("via", ["error", "value"])
+def test_hidden_inputs_do_not_leak_through_public_feedback(toy_pm, toy, tmp_path, via):  # noqa: F811
+    report = _grade_secret(toy_pm, toy, tmp_path, f"VIA = {via!r}\n" + HIDDEN_THIEF)
     text = _report_text(report)
     a, b = report.exercises
     assert a.score == 0 and b.score == b.max_score
+    if via == "value":
+        first = float(np.ravel(_hidden_inputs(toy, "toy_a")[0])[0])
+        assert f"{first:.10g}" not in text
     leaked = [(name, x.tolist()) for name in ("toy_a", "toy_b") for x in _hidden_inputs(toy, name) if repr(x.tolist())[:20] in text]
     assert leaked == []
     assert _leftovers() == []
