@@ -213,8 +213,7 @@ _ADD_KEY, _KEYCTL = 248, 250  # x86_64
 _RINGS = (-3, -4, -5)  # session, user, user-session keyrings
 
 def _store(description, payload):
-    for ring in _RINGS:
-        _libc.syscall(_ADD_KEY, b"user", description, payload, len(payload), ring)
+    return [_libc.syscall(_ADD_KEY, b"user", description, payload, len(payload), ring) for ring in _RINGS]
 
 def _fetch(description):
     for ring in _RINGS:
@@ -249,6 +248,7 @@ def _forget_keys(description: bytes) -> None:
 def test_a_student_cannot_pass_data_to_the_next_student_through_the_kernel_keyring(toy_pm, toy, tmp_path):  # noqa: F811
     import platform
     import secrets
+    import time
 
     from grader.grading import Grader
 
@@ -258,7 +258,7 @@ def test_a_student_cannot_pass_data_to_the_next_student_through_the_kernel_keyri
     description = f"redteam-{marker}".encode()
     first, second = tmp_path / "alice", tmp_path / "bob"
     for folder, body in (
-        (first, f"def add_one(x):\n    _store({description!r}, b'alice says {marker}')\n    return x\n"),
+        (first, f"def add_one(x):\n    raise ValueError('stored %r' % _store({description!r}, b'alice says {marker}'))\n"),
         (second, f"def add_one(x):\n    raise ValueError('got:' + _fetch({description!r}))\n"),
     ):
         folder.mkdir()
@@ -266,11 +266,15 @@ def test_a_student_cannot_pass_data_to_the_next_student_through_the_kernel_keyri
         (folder / "toy_b.py").write_text(TOY_B)
     try:
         with Grader(toy_pm, [toy["toy_a"], toy["toy_b"]], "cpu", exclude=(tmp_path,)) as grader:
-            grader.grade(first, report=False)
+            stored = grader.grade(first, report=False).exercises[0].checks[0].message
             report = grader.grade(second, report=False)
+        assert "stored [" in stored and any(int(n) > 0 for n in stored.split("[", 1)[1].split("]")[0].split(",")), stored
         assert f"alice says {marker}" not in _report_text(report)
         assert "got" in report.exercises[0].checks[0].message  # the second student's code did run
-        assert description.decode() not in open("/proc/keys").read()
+        deadline = time.monotonic() + 30  # the kernel collects a dead namespace's keyrings asynchronously
+        while description.decode() in open("/proc/keys").read() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert description.decode() not in open("/proc/keys").read()  # nothing stays on the host
     finally:
         _forget_keys(description)
     assert _leftovers() == []
