@@ -102,3 +102,23 @@ def store(directory: Path, entry: str, frame: dict) -> None:
         os.replace(tmp, directory / f"{entry}.json")
     except OSError:
         pass
+
+
+def wipe(directory: Path | None) -> None:
+    """Delete every entry (and stray temporary file) of the cache folder; failures are ignored.
+
+    Called before and after a run whose student code could write files: an
+    entry it planted must never be trusted by a later, sandboxed run.
+    """
+    if directory is None:
+        return
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.endswith((".json", ".tmp")):
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass

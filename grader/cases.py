@@ -47,7 +47,8 @@ def make_cases(exercise: Exercise, hidden: int | None = None) -> dict[str, list[
     Args:
         hidden: The exercise's :func:`hidden_key`, or ``None`` for public
             cases only. Hidden cases come after the public ones and are
-            marked ``Case.hidden``; their labels say nothing of their inputs.
+            marked ``Case.hidden``; their labels say nothing of their inputs, nor which
+            one they are.
 
     Raises:
         PluginError: when a factory fails or returns something malformed.
@@ -60,7 +61,7 @@ def make_cases(exercise: Exercise, hidden: int | None = None) -> dict[str, list[
         made = _draw(exercise, check, np.random.default_rng([exercise.seed, digest]))
         if hidden is not None:
             drawn = _draw(exercise, check, np.random.default_rng([exercise.seed, digest, hidden]))
-            made += [Case(f"hidden case {i + 1}", c.inputs, hidden=True) for i, c in enumerate(drawn)]
+            made += [Case("a hidden case", c.inputs, hidden=True) for c in drawn]
         cases[check.name] = made
     return cases
 

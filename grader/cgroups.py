@@ -15,11 +15,13 @@ grader's own group).
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
+_SERIAL = itertools.count()  # thread-safe enough: next() on a count is atomic in CPython
 
 
 def _own_groups() -> dict[str, str]:
@@ -69,8 +71,8 @@ def create(tag: str, memory_bytes: int, pids: int = 128) -> tuple[str, ...]:
     made: list[str] = []
     try:
         for base, values in _settings(memory_bytes, pids):
-            folder = base / f"grader-{os.getpid()}-{tag}"
-            folder.mkdir(exist_ok=True)
+            folder = base / f"grader-{os.getpid()}-{tag}-{next(_SERIAL)}"
+            folder.mkdir()  # never shared: two sandboxes of one exercise (batch lanes) get two groups
             made.append(str(folder))
             for name, value in values.items():
                 (folder / name).write_text(value)

@@ -47,7 +47,7 @@ def _fmt(value: Any) -> str:
 
 
 def _keys(keys: list) -> str:
-    shown = ", ".join(quote(k, 40) for k in keys[:_KEYS_SHOWN])
+    shown = ", ".join(quote(k, 100) for k in keys[:_KEYS_SHOWN])
     more = f", ...] ({len(keys)} in all)" if len(keys) > _KEYS_SHOWN else "]"
     return "[" + shown + more
 
@@ -99,7 +99,7 @@ def mismatch(expected: Any, got: Any, rtol: float, atol: float, path: str = "res
             parts = [f"missing keys {_keys(missing)}" if missing else "", f"unexpected keys {_keys(extra)}" if extra else ""]
             return f"{path}: " + ", ".join(p for p in parts if p)
         for key in expected:
-            message = mismatch(expected[key], got[key], rtol, atol, f"{path}[{quote(key, 40)}]")
+            message = mismatch(expected[key], got[key], rtol, atol, f"{path}[{quote(key, 100)}]")
             if message:
                 return message
         return None

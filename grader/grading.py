@@ -24,6 +24,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import queue
+import re
 import sys
 import threading
 import time
@@ -39,6 +40,7 @@ from grader import submission as submitted
 from grader.cases import course_secret, hidden_key, make_cases, preload  # noqa: F401  (make_cases, preload: public here)
 from grader.device import choose, resolve
 from grader.errors import PluginError
+from grader.manager import collect_exercises
 from grader.model import Check, Context, Exercise
 from grader.reference import ReferenceProcess, expected_values
 from grader.release import provenance, release_folder, shipped_expected
@@ -46,6 +48,7 @@ from grader.results import ExerciseResult, Report, Session, without_paths
 from grader.zygote import Zygote, ZygoteError, import_path
 
 RELEASE_SCOPE = "hidden checks are graded by your instructor"
+NO_HIDDEN_SCOPE = "public cases only: hidden cases need the namespace sandbox (processes confined)"
 
 
 def hidden_paths(exercises: Sequence[Exercise]) -> tuple[str, ...]:
@@ -73,6 +76,9 @@ def hidden_paths(exercises: Sequence[Exercise]) -> tuple[str, ...]:
                     break
     for name in set(sys.modules) - before:  # find_spec imported parent packages
         del sys.modules[name]
+    own = Path(__file__).resolve().parent / "oracles"  # the catalog's, whatever is graded
+    if own.is_dir():
+        hidden.add(str(own))
     return tuple(sorted(hidden))
 
 
@@ -142,12 +148,28 @@ class Grader:
         self.time_limit = time_limit
         sandbox.shield_memory()
         self.release = release_folder() is not None  # a student release: shipped values, public cases only
+        store = cache.folder()
+        # Every installed exercise's references and oracles are hidden, not only the graded ones'.
+        everything = {**collect_exercises(pm), **{e.name: e for e in self.exercises}}
+        self.plan = sandbox.Plan(hide=hidden_paths(list(everything.values())) + _existing(store))
+        self.protections = sandbox.detect(_plan_for(self.exercises, self.plan))
+        self._wipe = None
+        if not self.protections["read-only file system"]:
+            # Student code could write to the cache: never trust it, and empty it before and after,
+            # so that entries planted now do not reach a later, sandboxed run.
+            self._wipe, store = store, None
+            cache.wipe(self._wipe)
         secret = "" if self.release else course_secret() if secret is None else secret
+        self.scope = RELEASE_SCOPE if self.release else ""
+        if secret and not self.protections["processes confined"]:
+            # Without a PID namespace a student process can read the environment of the grader's
+            # parent (the shell holding the secret), and hidden inputs would be derivable.
+            secret, self.scope = "", NO_HIDDEN_SCOPE
         self._hidden = {e.name: hidden_key(secret, e.name) for e in self.exercises}
         self.cases = {e.name: make_cases(e, self._hidden[e.name]) for e in self.exercises}
         wanted = set(compute if compute is not None else (e.name for e in self.exercises))
         computed = [e for e in self.exercises if e.name in wanted and not self.release]
-        self._references = ReferenceProcess(computed, self.cases)  # forked first: it imports torch meanwhile
+        self._references = ReferenceProcess(computed, self.cases)  # it imports torch meanwhile
         self._exclude = tuple(exclude)
         self._lanes: queue.SimpleQueue = queue.SimpleQueue()
         self._all: list[dict[str, Zygote]] = []
@@ -158,11 +180,6 @@ class Grader:
             }
             for _ in range(max(1, jobs)):
                 self._lanes.put(self._lane())
-            store = cache.folder()
-            self.plan = sandbox.Plan(hide=hidden_paths(self.exercises) + _existing(store))
-            self.protections = sandbox.detect(_plan_for(self.exercises, self.plan))
-            if not self.protections["read-only file system"]:
-                store = None  # student code could write to the cache: do not trust it
             self._expected = _Expected(self._references, None if self.release else store, computed, self.cases,
                                        self._hidden)
             self._expected.ask("cpu", [e for e in computed if e.framework == "numpy"])  # numpy runs on the CPU
@@ -193,7 +210,7 @@ class Grader:
         path = import_path(self._exclude)
         label = " ".join(str(folder) for folder in self._exclude) or "grader"
         lane = {
-            flavour: Zygote(flavour, plugins, path, label=label, hidden=self._hidden)
+            flavour: Zygote(flavour, plugins, path, label=label)
             for flavour, plugins in self._plugins.items()
             if plugins
         }
@@ -207,12 +224,16 @@ class Grader:
         self.close()
 
     def close(self) -> None:
-        """Stop every process this grader started."""
-        self._references.close()
-        for lane in self._all:
+        """Stop every process this grader started (and empty a cache student code could write)."""
+        if hasattr(self, "_references"):
+            self._references.close()
+        for lane in getattr(self, "_all", []):
             for zygote in lane.values():
                 zygote.close()
-        self._all.clear()
+        if getattr(self, "_all", None):
+            self._all.clear()
+        if getattr(self, "_wipe", None) is not None:
+            cache.wipe(self._wipe)
 
     def grade(
         self,
@@ -252,7 +273,7 @@ class Grader:
                     device=self.device if torch_needed or self._device else "cpu",
                     protections=dict(self.protections),
                     note=sandbox.note(self.protections),
-                    scope=RELEASE_SCOPE if self.release else "",
+                    scope=self.scope,
                     provenance=provenance(submission),
                 )
                 if report:
@@ -276,7 +297,7 @@ class Grader:
             device = self.device if exercise.framework == "torch" else "cpu"
             result = _grade_one(
                 self.pm, exercise, self.cases[exercise.name], file.text, path, device,
-                self.plan, self._expected, lane.get(exercise.framework), deadline,
+                self.plan, self._expected, lane.get(exercise.framework), deadline, self._hidden[exercise.name],
             )
         return replace(without_paths(result, self.plan.hide), notes=file.notes)  # hidden paths: nobody's business
 
@@ -453,7 +474,9 @@ class _Expected:
         return expected_values(frame)
 
 
-def _grade_one(pm, exercise, cases, source, path, device, plan, expectations, zygote, deadline) -> ExerciseResult:
+def _grade_one(
+    pm, exercise, cases, source, path, device, plan, expectations, zygote, deadline, hidden=None
+) -> ExerciseResult:
     started = time.monotonic()
     if source is None:
         return scoring.not_attempted(exercise, f"{path} does not exist")
@@ -479,22 +502,28 @@ def _grade_one(pm, exercise, cases, source, path, device, plan, expectations, zy
     try:
         outcomes, output = supervisor.run_exercise(
             exercise, cases, str(path), source, ctx, replace(_plan_for([exercise], plan), memory_limit_mb=memory), zygote,
-            deadline=deadline, judge=judge,
+            deadline=deadline, judge=judge, hidden=hidden,
         )
     except ZygoteError as exc:
         raise PluginError(f"exercise {exercise.name!r}: student processes cannot be prepared: {exc}") from None
-    if any(case.hidden for listed in cases.values() for case in listed):
+    secret = any(case.hidden for listed in cases.values() for case in listed)
+    if secret:
         outcomes = {
             key: _masked(outcome) if cases[exercise.checks[key[0]].name][key[1]].hidden else outcome
             for key, outcome in outcomes.items()
         }
-        output = HIDDEN_OUTPUT if output else ""
+        if not expected and any(outcome.kind == "value" for outcome in outcomes.values()):
+            # Scoring looks reference failures up there.
+            expected.update(expectations.get(exercise.name, time.monotonic() + max(120.0, 2 * exercise.time_limit)))
     checks = [
         scoring.score_check(exercise, i, cases[check.name], expected, outcomes, _verdict)
         if isinstance(check, Check)
         else scoring.score_source_check(check, source)
         for i, check in enumerate(exercise.checks)
     ]
+    if secret:
+        checks = [_hidden_counts(result, spec, i, cases, outcomes) for i, (result, spec) in
+                  enumerate(zip(checks, exercise.checks))]
     checks = scoring.apply_requirements(exercise, checks)
     return ExerciseResult(
         name=exercise.name,
@@ -506,26 +535,38 @@ def _grade_one(pm, exercise, cases, source, path, device, plan, expectations, zy
 
 
 HIDDEN = "details of hidden cases are not shown"
-HIDDEN_OUTPUT = f"(what your code printed is not shown: this exercise ran hidden cases, and {HIDDEN})"
+_WRONG = f"wrong on a hidden case ({HIDDEN})"
 
 
 def _masked(outcome: supervisor.Outcome) -> supervisor.Outcome:
-    """An outcome of a hidden case, with nothing the submission chose left in it.
+    """An outcome of a hidden case: passed (or the reference's failure), or one and the same failure.
 
-    A submission could otherwise smuggle a hidden input out through its
-    return value, its exception's type or text, its exit status or what it
-    prints, and hard-code the answer next time.
+    However the submission failed (a wrong value, an exception, an exit, a
+    timeout, ``NotImplementedError``), the outcome reads the same, so that
+    neither what it returned, raised, printed or exited with nor the way it
+    failed can carry a hidden input out to be hard-coded next time.
     """
-    if outcome.kind == "value":
-        return replace(outcome, value=outcome.value if outcome.value in (True, None) else f"wrong result ({HIDDEN})")
-    if outcome.kind == "raised":
-        kind = outcome.error.get("type") if isinstance(outcome.error, dict) else ""
-        if kind == scoring.NOT_ATTEMPTED:  # one bit, and the stub's normal state
-            return replace(outcome, error={"type": kind, "message": "", "trace": [], "stage": outcome.error.get("stage")})
-        return replace(outcome, error={"type": "an exception", "message": f"({HIDDEN})", "trace": []})
-    if outcome.kind == "crashed":
-        return replace(outcome, message=f"the process stopped ({HIDDEN})")
-    return outcome  # timeouts: the grader's own words
+    if outcome.kind == "value" and outcome.value in (True, None):
+        return outcome
+    return supervisor.Outcome("value", value=_WRONG)
+
+
+def _hidden_counts(result, check, index: int, cases: dict, outcomes: dict):
+    """A check with hidden cases: its failure counts public cases only, and names no hidden case."""
+    if not isinstance(check, Check) or result.status == "passed" or not result.attempted:
+        return result
+    listed = cases[check.name]
+    public = [j for j, case in enumerate(listed) if not case.hidden]
+    failed = [j for j in public if not (outcomes.get((index, j)) and outcomes[(index, j)].value is True
+                                        and outcomes[(index, j)].kind == "value")]
+    if not failed:
+        message = f"{check.function}: passes every public case but not every hidden case ({HIDDEN})"
+        if check.hint:
+            message += f"\nHint: {check.hint}"
+        return replace(result, status="failed", message=message)
+    counted = f"[{len(failed)} of {len(public)} public cases failed]" if len(public) > 1 else ""
+    message = re.sub(r" ?\[\d+ of \d+ cases failed\]", f" {counted}" if counted else "", result.message, count=1)
+    return replace(result, message=message)
 
 
 def _counted(result, check, cases: dict):

@@ -216,7 +216,12 @@ def decode(data: bytes, max_items: int = MAX_ITEMS) -> Any:
         tree = json.loads(data)
     except (ValueError, RecursionError) as exc:
         raise PlainDataError(f"not valid JSON: {str(exc)[:200]}") from None
-    return _untag(tree, 0)
+    try:
+        return _untag(tree, 0)
+    except PlainDataError:
+        raise
+    except Exception as exc:  # whatever a crafted value makes the builders raise: still only malformed data
+        raise PlainDataError(f"malformed value ({type(exc).__name__})") from None
 
 
 def _untag(node: Any, depth: int) -> Any:
@@ -267,7 +272,7 @@ def _untag(node: Any, depth: int) -> Any:
 
 
 def _untag_float(token: Any) -> float:
-    if type(token) in (int, float):
+    if type(token) is float or (type(token) is int and abs(token) <= 2**1023):
         return float(token)
     if token in ("nan", "inf", "-inf"):
         return float(token)
@@ -284,7 +289,8 @@ def _untag_array(dtype: Any, shape: Any, payload: Any) -> np.ndarray:
     if type(payload) is not str:
         raise PlainDataError("malformed array payload")
     count = math.prod(shape)
-    if count > MAX_ELEMENTS:
+    # An empty array's other dimensions must be bounded too: (0, 5e7, 5e7) holds nothing but cannot be built.
+    if count > MAX_ELEMENTS or math.prod(n for n in shape if n) > MAX_ELEMENTS:
         raise PlainDataError("array too large")
     try:
         raw = base64.b64decode(payload, validate=True)

@@ -132,9 +132,9 @@ def enter(plan: Plan) -> tuple[dict, bool]:
     if libc is None:
         return active, False
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    libc.prctl(PR_SET_DUMPABLE, 1)  # undo shield_memory (writing our own uid_map needs it)
     if os.environ.get("GRADER_SANDBOX", "").lower() in ("0", "off", "no"):
-        return active, False
+        return active, False  # stays non-dumpable: no other student's process may read or trace it
+    libc.prctl(PR_SET_DUMPABLE, 1)  # undo shield_memory (writing our own uid_map needs it)
     uid, gid = os.getuid(), os.getgid()
     flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
     if libc.unshare(CLONE_NEWUSER | flags) == 0:
@@ -145,6 +145,7 @@ def enter(plan: Plan) -> tuple[dict, bool]:
         except OSError:
             return active, True
     elif libc.unshare(flags) != 0:
+        libc.prctl(PR_SET_DUMPABLE, 0)  # no namespace to hide in: stay unreadable to other students
         return active, False
     active["no network"] = True
     active["processes confined"] = True

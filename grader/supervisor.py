@@ -66,6 +66,7 @@ def run_exercise(
     *,
     deadline: float | None = None,
     judge: Callable[[tuple[int, int], Any], Any] | None = None,
+    hidden: int | None = None,
 ) -> tuple[dict, str]:
     """Run every case of ``exercise``'s behavioural checks on the submission.
 
@@ -76,13 +77,17 @@ def run_exercise(
             this submission may run (``--time-limit``).
         judge: ``judge((check, case), value) -> verdict``, called as each
             value arrives; the outcome keeps the verdict, not the value.
+        hidden: The exercise's hidden-case seed, when ``cases`` holds hidden
+            cases: they run after the public ones, in processes of their own
+            that alone receive the seed, and whatever those print is
+            discarded. The processes that run public cases (whose output and
+            errors are shown) never hold a hidden input.
 
     Returns:
         ``(outcomes, output)``: an :class:`Outcome` per ``(check index,
         case index)``, and the start of what the student's code printed.
     """
     items = work_items(exercise, cases)
-    pending = list(items)
     outcomes: dict = {}
     stop_at = time.monotonic() + exercise.time_limit
     out_of_time = f"the exercise ran out of its {exercise.time_limit:g} s time limit"
@@ -97,18 +102,27 @@ def run_exercise(
     budget = (exercise.memory_limit_mb << 20) + zygote.resident_bytes()
     plan = replace(plan, cgroups=cgroups.create(exercise.name, budget))
     budget_bytes = Budget()  # one for the exercise: a restarted process does not get a fresh one
-    with tempfile.TemporaryFile() as output, _removing(plan.cgroups):
-        while pending:
-            pid, fd = zygote.spawn(
-                exercise.name, len(items) - len(pending), filename, source, ctx, plan, output.fileno()
-            )
-            child = _Child(pid, FrameReader(fd, budget=budget_bytes))
-            try:
-                _collect(exercise, child, pending, outcomes, stop_at, zygote, judge)
-            finally:
-                _kill(child, zygote)
-            if time.monotonic() >= stop_at:
-                _fail_all(pending, outcomes, "timeout", out_of_time)
+    secret = [(i, j) for i, j in items if cases[exercise.checks[i].name][j].hidden]
+    public = [key for key in items if key not in set(secret)]
+    with tempfile.TemporaryFile() as output, tempfile.TemporaryFile() as discarded, _removing(plan.cgroups):
+        phases = [(public, None, output), (secret, hidden, discarded)] if secret else [(public, None, output)]
+        broken = None  # why the module cannot be imported: then the hidden cases are not tried again
+        for phase, seed, printed in phases:
+            pending = list(phase)
+            if broken is not None or time.monotonic() >= stop_at:
+                _fail_all(pending, outcomes, "crashed" if broken else "timeout", broken or out_of_time)
+            while pending:
+                pid, fd = zygote.spawn(
+                    exercise.name, len(phase) - len(pending), filename, source, ctx, plan, printed.fileno(), seed
+                )
+                child = _Child(pid, FrameReader(fd, budget=budget_bytes))
+                try:
+                    if _collect(exercise, child, pending, outcomes, stop_at, zygote, judge) == "import":
+                        broken = "not run: the module could not be imported"
+                finally:
+                    _kill(child, zygote)
+                if time.monotonic() >= stop_at:
+                    _fail_all(pending, outcomes, "timeout", out_of_time)
         output.seek(0)
         text = output.read(OUTPUT_SHOWN + 1).decode("utf-8", "replace")
     if len(text) > OUTPUT_SHOWN:
@@ -126,8 +140,11 @@ def _removing(groups: tuple[str, ...]):
 
 def _collect(
     exercise: Exercise, child: _Child, pending: list, outcomes: dict, stop_at: float, zygote: Zygote, judge
-) -> None:
-    """Read frames until the child is done, hangs or dies; update in place."""
+) -> str | None:
+    """Read frames until the child is done, hangs or dies; update in place.
+
+    Returns ``"import"`` when the module itself could not be imported.
+    """
     try:
         hello = child.reader.read(min(stop_at, time.monotonic() + IMPORT_LIMIT))
         if not (isinstance(hello, dict) and hello.get("kind") == "sandbox" and type(hello.get("pid")) is int):
@@ -138,16 +155,16 @@ def _collect(
             raise Closed("sent an unexpected message")
     except Timeout:
         _fail_all(pending, outcomes, "timeout", f"importing your module took longer than {IMPORT_LIMIT:g} s")
-        return
+        return "import"
     except Closed as exc:
         _fail_all(pending, outcomes, "crashed", _death(child, zygote, "while being imported", str(exc)))
-        return
+        return "import"
     if frame.get("error") is not None:
         error = _error(frame["error"])
         for key in pending:
             outcomes[key] = Outcome("raised", error=dict(error, stage="import"))
         pending.clear()
-        return
+        return "import"
     while pending:
         key = pending[0]
         check = exercise.checks[key[0]]

@@ -122,12 +122,10 @@ class Zygote:
         path: The import path to use (see :func:`import_path`).
         label: Shown in the zygote's command line (and so in its children's),
             for people looking at ``ps``: the submission being graded.
-        hidden: Exercise name -> the seed of its hidden cases
-            (``grader.cases.hidden_key``; never the course secret itself).
     """
 
     def __init__(
-        self, flavour: str, plugins: dict, path: list[str], label: str = "", hidden: dict | None = None
+        self, flavour: str, plugins: dict, path: list[str], label: str = ""
     ) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
         boot_read, boot_write = os.pipe()
@@ -149,7 +147,7 @@ class Zygote:
             theirs.close()
         self.pid = self._process.pid
         self._socket = ours
-        boot = {"flavour": flavour, "plugins": plugins, "path": path, "hidden": dict(hidden or {})}
+        boot = {"flavour": flavour, "plugins": plugins, "path": path}
         try:
             with os.fdopen(boot_write, "wb") as pipe:
                 pipe.write(pickle.dumps(boot))
@@ -199,7 +197,15 @@ class Zygote:
         self._ready = True
 
     def spawn(
-        self, name: str, offset: int, filename: str, source: str, ctx: Context, plan: Plan, output_fd: int
+        self,
+        name: str,
+        offset: int,
+        filename: str,
+        source: str,
+        ctx: Context,
+        plan: Plan,
+        output_fd: int,
+        hidden: int | None = None,
     ) -> tuple[int, int]:
         """Fork the sandbox for exercise ``name`` from work item ``offset`` on.
 
@@ -207,11 +213,17 @@ class Zygote:
         child reads: the zygote itself never holds a submission, so one
         student's code never finds another's in its inherited memory.
 
+        Args:
+            hidden: The exercise's hidden-case seed: the child runs the
+                hidden cases only (and only it ever generates them); ``None``
+                runs the public cases. A process that holds hidden inputs is
+                never one whose output, errors or values are shown.
+
         Returns:
             ``(pid, fd)``: the sandbox's pid and the read end of its result pipe.
         """
         self._wait_ready()
-        request = pickle.dumps((name, offset, filename, ctx, plan))
+        request = pickle.dumps((name, offset, filename, ctx, plan, hidden))
         with tempfile.TemporaryFile() as text:
             text.write(source.encode("utf-8", "surrogatepass"))
             text.flush()
@@ -264,7 +276,7 @@ def main(boot: dict, sock_fd: int) -> None:  # pragma: no cover - runs in the zy
         _guard(exercises, boot["flavour"])
         from grader.cases import make_cases, preload
 
-        cases = {name: make_cases(exercise, boot["hidden"].get(name)) for name, exercise in exercises.items()}
+        cases = {name: make_cases(exercise) for name, exercise in exercises.items()}  # public cases only
         if boot["flavour"] == "torch":
             from grader.device import available
 
@@ -343,9 +355,8 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
             return
         if not data or len(fds) != 2:
             return
-        name, offset, filename, ctx, plan = pickle.loads(data)
+        name, offset, filename, ctx, plan, hidden = pickle.loads(data)
         exercise = exercises[name]
-        items = work_items(exercise, cases[name])[offset:]
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:
@@ -353,7 +364,16 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
                 sock.close()
                 os.close(read_fd)
                 source = _read_source(fds[1])
-                student.child_main(exercise, cases[name], items, source, filename, ctx, write_fd, fds[0], plan)
+                mine = cases[name]
+                if hidden is None:
+                    items = work_items(exercise, mine)[offset:]
+                else:  # generated here, in this child only: the zygote never holds a hidden input
+                    from grader.cases import make_cases
+
+                    mine = make_cases(exercise, hidden)
+                    items = [(i, j) for i, j in work_items(exercise, mine) if mine[exercise.checks[i].name][j].hidden]
+                    items = items[offset:]
+                student.child_main(exercise, mine, items, source, filename, ctx, write_fd, fds[0], plan)
             finally:
                 os._exit(1)
         os.close(write_fd)

@@ -121,3 +121,37 @@ def test_long_strings_and_keys_are_refused():
     with pytest.raises(PlainDataError, match="dict key longer"):
         decode(encode({"k" * (MAX_KEY + 1): 1}))
     assert decode(encode({"k" * MAX_KEY: 1})) == {"k" * MAX_KEY: 1}
+
+
+def test_decoding_mutated_frames_raises_nothing_but_plain_data_errors():
+    """Whatever bytes arrive, the decoder either returns plain data or raises PlainDataError."""
+    import json
+    import random
+
+    from grader.plain import PlainDataError, decode, encode
+
+    rng = random.Random(7)
+    seeds = [
+        encode({"a": [1, 2.5, None, True, "x"], "b": (np.arange(6.0).reshape(2, 3), -3)}),
+        encode([np.zeros((0, 4)), np.ones(3, dtype=np.int64), float("nan"), 10**30]),
+    ]
+    tokens = [b"1e999", b"-1e999", b"9" * 400, b"[]", b"{}", b'"f"', b'"a"', b"0", b"5e7", b'"float64"', b"null"]
+    crafted = [
+        json.dumps(["f", int("9" * 400)]).encode(),
+        json.dumps(["a", "float64", [0, 50000000, 50000000, 50000000, 50000000], ""]).encode(),
+    ]
+    for data in crafted:
+        with pytest.raises(PlainDataError):
+            decode(data)
+    for _ in range(3000):
+        data = bytearray(rng.choice(seeds))
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(data))
+            if rng.random() < 0.5:
+                data[at : at + rng.randint(1, 6)] = rng.choice(tokens)
+            else:
+                data[at] = rng.randrange(32, 127)
+        try:
+            decode(bytes(data))
+        except PlainDataError:
+            pass
