@@ -194,7 +194,9 @@ def build(
         module = plugin_module(pm, exercise)
         if not module.startswith("grader."):
             plugins.append(module)
-        for name in (module, exercise.reference):
+        for name in (module, exercise.reference, exercise.oracles):
+            if not name:
+                continue
             for arcname, path in module_files(name).items():
                 files.setdefault(arcname, path)
     python = f"{sys.version_info.major}.{sys.version_info.minor}"

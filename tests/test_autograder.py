@@ -115,9 +115,9 @@ def test_round_trip_grades_a_submission_with_the_packaged_grader(package, tmp_pa
     assert scores == {"toy_a: add_one": 2, "toy_a: total": 1, "toy_a: numpy_only": 1, "toy_b: double": 0}
     assert data["score"] == 4
 
-    # The references come from the package, not from this checkout: change the packaged one.
-    packaged = root / "source" / "tests/plugins/toy_solutions/toy_b.py"
-    packaged.write_text(packaged.read_text().replace("* 2.0", "* 3.0"))
+    # The expected values come from the package, not from this checkout: change its oracle.
+    packaged = root / "source" / "tests/plugins/toy_oracles.py"
+    packaged.write_text(packaged.read_text().replace("2.0 *", "3.0 *"))
     (root / "results" / "results.json").unlink()
     assert run_autograder(root, tmp_path)["score"] == 6
 

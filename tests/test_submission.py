@@ -15,7 +15,7 @@ SECRET = "instructor_secret_7f3a"
 
 def test_a_plain_file_is_read(tmp_path):
     (tmp_path / "ex.py").write_text("def f():\n    return 'é'\n", encoding="utf-8")
-    assert read(tmp_path, "ex") == Submission("def f():\n    return 'é'\n")
+    assert read(tmp_path, "ex") == Submission("def f():\n    return 'é'\n", filename="ex.py")
 
 
 def test_a_byte_order_mark_is_dropped(tmp_path):
