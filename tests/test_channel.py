@@ -14,15 +14,26 @@ from grader import channel, plain
 from grader.channel import Budget, Closed, FrameReader, write_frame
 
 
+_WRITERS: list[threading.Thread] = []
+
+
 @pytest.fixture
 def pipe():
     read_fd, write_fd = os.pipe()
     yield read_fd, write_fd
-    for fd in (read_fd, write_fd):
+    # The read end first: a writer still blocked gets EPIPE and ends. Only then may the write
+    # end's number be reused, or a leftover writer would feed the next test's pipe.
+    for fd in (read_fd,):
         try:
             os.close(fd)
         except OSError:
             pass
+    while _WRITERS:
+        _WRITERS.pop().join(10)
+    try:
+        os.close(write_fd)
+    except OSError:
+        pass
 
 
 def send_raw(fd: int, data: bytes) -> threading.Thread:
@@ -38,6 +49,7 @@ def send_raw(fd: int, data: bytes) -> threading.Thread:
 
     thread = threading.Thread(target=write, daemon=True)
     thread.start()
+    _WRITERS.append(thread)
     return thread
 
 
