@@ -707,7 +707,7 @@ total = add_one
     "mode",
     [
         pytest.param("namespaces", marks=pytest.mark.skipif(not PROTECTED["processes confined"], reason="needs namespaces")),
-        pytest.param("process-only", marks=pytest.mark.xfail(strict=True, reason=(
+        pytest.param("process-only", marks=pytest.mark.xfail(strict=False, reason=(
             "a documented limit of process-only grading: without a PID namespace the student can read the "
             "environment of the shell that started the grader. The grader runs no hidden case there (so no "
             "hidden input is ever exposed), and the docs say never to keep the secret in such a shell"))),
