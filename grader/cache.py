@@ -55,13 +55,12 @@ def key(exercise: Exercise, device: str, hidden: int | None = None) -> str | Non
                 module = sys.modules.get(getattr(fn, "__module__", None) or "")
                 if callable(fn) and getattr(module, "__file__", None):
                     files.add(module.__file__)
+    from grader.reference import reference_spec
+
     for name in (exercise.reference, getattr(exercise, "oracles", "")):
         if not name:
             continue
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            return None
+        spec = reference_spec(name)
         if spec is None or not spec.origin:
             return None
         files.add(spec.origin)

@@ -42,7 +42,7 @@ from grader.device import choose, resolve
 from grader.errors import PluginError
 from grader.manager import collect_exercises
 from grader.model import Check, Context, Exercise
-from grader.reference import ReferenceProcess, expected_values
+from grader.reference import ReferenceProcess, expected_values, reference_spec
 from grader.release import provenance, release_folder, shipped_expected
 from grader.results import ExerciseResult, Report, Session, without_paths
 from grader.zygote import Zygote, ZygoteError, import_path
@@ -62,10 +62,7 @@ def hidden_paths(exercises: Sequence[Exercise]) -> tuple[str, ...]:
     hidden: set[str] = set()
     for exercise in exercises:
         for name in (exercise.reference, exercise.oracles):
-            try:
-                spec = importlib.util.find_spec(name) if name else None
-            except (ImportError, ValueError):
-                spec = None
+            spec = reference_spec(name)
             if spec is None or not spec.origin:
                 continue
             folder = Path(spec.origin).resolve().parent

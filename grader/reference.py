@@ -7,9 +7,13 @@ streams one frame of plain data per exercise, in order.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import importlib.util
 import os
-from typing import Any, Sequence
+import sys
+from pathlib import Path
+from typing import Any, Iterator, Sequence
 
 from grader.sandbox import die_with_parent, kill_and_reap
 from grader.channel import Closed, FrameReader, Timeout, write_frame
@@ -91,6 +95,7 @@ def _child(exercises: Sequence[Exercise], cases: dict, device_fd: int, out_fd: i
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
     by_name = {e.name: e for e in exercises}
+    sys.path.append(str(checkout_root()))  # the references live in the checkout, not in the installed package
     with os.fdopen(device_fd) as requests:
         for line in requests:  # "device<TAB>name,name": one request a line, until the grader closes
             device, _, names = line.rstrip("\n").partition("\t")
@@ -112,6 +117,38 @@ def expected_values(frame: dict) -> dict:
     if "error" in frame:
         return {"error": str(frame["error"])}
     return {(i, j): (kind, value) for i, j, kind, value in frame["results"]}
+
+
+def checkout_root() -> Path:
+    """The folder that holds the ``grader`` package: an instructor's checkout, or a Gradescope package.
+
+    The reference solutions (``solutions/``) live there and are not part of
+    the installed distribution, so a student's install never carries them.
+    """
+    return Path(__file__).resolve().parent.parent
+
+
+@contextlib.contextmanager
+def references_on_path() -> Iterator[None]:
+    """Let the reference modules of the checkout be found (the import path is restored after)."""
+    root = str(checkout_root())
+    added = root not in sys.path
+    if added:
+        sys.path.append(root)
+    try:
+        yield
+    finally:
+        if added and root in sys.path:
+            sys.path.remove(root)
+
+
+def reference_spec(name: str):
+    """``importlib.util.find_spec(name)`` with the checkout's references in reach; ``None`` if missing."""
+    with references_on_path():
+        try:
+            return importlib.util.find_spec(name) if name else None
+        except (ImportError, ValueError):
+            return None
 
 
 def compute(exercise: Exercise, cases: dict, device: str) -> list:

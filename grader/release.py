@@ -235,11 +235,9 @@ def _check_sources(root: Path, exercises: Sequence[Exercise]) -> None:
     for exercise in exercises:
         if not (root / "exercises" / f"{exercise.name}.py").is_file():
             raise ReleaseError(f"exercise {exercise.name!r} has no stub in exercises/")
-        try:
-            found = importlib.util.find_spec(exercise.reference) is not None
-        except (ImportError, ValueError):
-            found = False
-        if not found:
+        from grader.reference import reference_spec
+
+        if reference_spec(exercise.reference) is None:
             raise ReleaseError(f"exercise {exercise.name!r}: its reference {exercise.reference} is missing")
 
 
