@@ -117,7 +117,7 @@ def test_hostile_student_names_give_one_safe_csv_row_and_report_each(capsys, tmp
 def test_a_student_name_cannot_forge_rows_or_formulas_in_grades_csv(capsys, tmp_path):
     """csv.writer with lineterminator='\\n' leaves a lone CR unquoted; a spreadsheet (and csv.reader) splits there."""
     root, out = tmp_path / "class", tmp_path / "out"
-    forger = "zz\rJane Doe\r=cmd|' /C calc'!A0"  # no comma or double quote: the field is not quoted
+    forger = "zz\rJane Doe\r=cmd|' -C calc'!A0"  # no comma, slash or double quote: the field is not quoted
     student(root, forger)
     student(root, "Jane Doe", toy_a="def nothing(): pass\n")
     status, _, _ = _batch(capsys, root, out)
