@@ -12,11 +12,14 @@ import hashlib
 import json
 import os
 
+import numpy as np
 import pytest
 
 from grader.batch import files
 from grader.cli import main
 from tests.batch_class import GOOD_A, GOOD_B, WRONG_B, gradebook, student
+from tests.test_hostile import PROTECTED, _leftovers, toy_pm  # noqa: F401  (fixtures)
+from tests.test_hostile_redteam import KEYCTL, _forget_keys, _report_text
 
 pytestmark = pytest.mark.hostile
 TOY = ["-p", "no:grader.reporters.terminal", "-p", "tests.plugins.toy"]
@@ -127,3 +130,91 @@ def test_a_student_name_cannot_forge_rows_or_formulas_in_grades_csv(capsys, tmp_
     assert [row[0] for row in rows[1:]].count("Jane Doe") == 1
     assert all(len(row) == 6 for row in rows), rows
     assert not any(row[0].startswith(("=", "+", "-", "@")) for row in rows[1:]), rows
+
+
+# --------------------------------------------------------------------------
+# Hidden cases: the hidden phase of one exercise and the public phase of the next
+# --------------------------------------------------------------------------
+
+SECRET = "red-team-2-course-secret"
+
+#: Every channel a process might leave something in for a later process of the same student.
+STASH = KEYCTL + """
+import ctypes, glob, json, os
+_PLACES = ["/tmp", "/dev/shm", "/var/tmp", "/run/user/0", ".", os.path.expanduser("~")]
+_SHM_KEY = 0x5eed2
+_libc.shmat.restype = ctypes.c_void_p
+
+def _put(text):
+    data = text.encode()[:4000]
+    for place in _PLACES:
+        try:
+            with open(os.path.join(place, "redteam2-stash"), "a") as f:
+                f.write(text + "\\n")
+        except OSError:
+            pass
+    _store(b"redteam2-stash", data)
+    shm = _libc.shmget(_SHM_KEY, 4096, 0o1666)  # IPC_CREAT | 0666
+    if shm >= 0:
+        at = _libc.shmat(shm, None, 0)
+        if at not in (None, ctypes.c_void_p(-1).value):
+            ctypes.memmove(at, data + b"\\0", len(data) + 1)
+
+def _get():
+    seen = []
+    for place in _PLACES:
+        for path in glob.glob(os.path.join(place, "redteam2-stash")):
+            try:
+                seen.append(open(path).read())
+            except OSError:
+                pass
+    seen.append(_fetch(b"redteam2-stash"))
+    shm = _libc.shmget(_SHM_KEY, 0, 0)
+    if shm >= 0:
+        at = _libc.shmat(shm, None, 0)
+        if at not in (None, ctypes.c_void_p(-1).value):
+            seen.append(ctypes.string_at(at).decode("utf-8", "replace"))
+    return seen
+"""
+
+
+def _hidden_firsts(toy, name: str) -> list[str]:
+    from grader.cases import hidden_key, make_cases
+
+    cases = make_cases(toy[name], hidden_key(SECRET, name))
+    return [f"{float(np.ravel(c.inputs['x'])[0]):.8f}" for listed in cases.values() for c in listed if c.hidden]
+
+
+@pytest.fixture
+def toy(toy_pm):  # noqa: F811
+    from grader.manager import collect_exercises
+
+    return collect_exercises(toy_pm)
+
+
+@pytest.mark.skipif(not PROTECTED["processes confined"], reason="hidden cases need the namespace sandbox")
+def test_the_hidden_phase_cannot_hand_its_inputs_to_a_later_public_phase(toy_pm, toy, tmp_path):  # noqa: F811
+    """toy_a's hidden processes stash their inputs; toy_b's public process (shown in full) looks for them."""
+    import platform
+
+    from grader.grading import grade
+
+    if platform.machine() != "x86_64":
+        pytest.skip("syscall numbers of x86_64")
+    (tmp_path / "toy_a.py").write_text(
+        STASH + "import numpy as np\n"
+        "def add_one(x):\n    _put('%.8f' % float(np.ravel(x)[0]))\n    return np.asarray(x) + 1\n"
+        "def total(x):\n    return float(np.sum(x))\n"
+    )
+    (tmp_path / "toy_b.py").write_text(STASH + "def double(x):\n    print('seen', _get())\n    raise ValueError('seen %r' % _get())\n")
+    try:
+        report = grade(toy_pm, [toy["toy_a"], toy["toy_b"]], tmp_path, "cpu", secret=SECRET)
+    finally:
+        _forget_keys(b"redteam2-stash")
+    text = _report_text(report)
+    assert "seen" in text  # toy_b's public code ran and its feedback is in the report
+    assert any(c.hidden_cases for c in report.exercises[0].checks)  # hidden cases did run
+    leaked = [x for x in _hidden_firsts(toy, "toy_a") if x in text]
+    assert leaked == []
+    assert list(tmp_path.glob("redteam2-stash")) == []
+    assert _leftovers() == []
