@@ -297,3 +297,18 @@ def test_a_notebook_of_tiny_json_values_does_not_bloat_the_grader():
     assert done.returncode == 0, done.stderr[-500:]
     grown = int(done.stdout.split()[-1])
     assert grown <= 4 * MAX_NOTEBOOK_BYTES, f"{grown >> 20} MiB to parse a {MAX_NOTEBOOK_BYTES >> 20} MiB notebook"
+
+
+@pytest.mark.xfail(strict=False, reason="red team 2: a hard link is a regular file: another student's work is graded")
+def test_a_hard_link_to_another_students_file_is_refused_like_a_symbolic_link(capsys, tmp_path):
+    """An archive unpacked into the class folder can hold hard links (tar does); links are refused, hard ones too."""
+    root, out = tmp_path / "class", tmp_path / "out"
+    student(root, "alice", toy_a=GOOD_A, toy_b=GOOD_B)
+    folder = student(root, "mallory")
+    os.link(root / "alice" / "toy_a.py", folder / "toy_a.py")
+    os.link(root / "alice" / "toy_b.py", folder / "toy_b.py")
+    status, _, _ = _batch(capsys, root, out)
+    assert status == 0
+    rows = {row[0]: row for row in _csv(out)[1:]}
+    assert rows["alice"][-3] == "6"
+    assert rows["mallory"][-3] == "0", "mallory handed in alice's files through hard links"
