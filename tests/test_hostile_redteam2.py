@@ -205,7 +205,9 @@ def test_the_hidden_phase_cannot_hand_its_inputs_to_a_later_public_phase(toy_pm,
         "def add_one(x):\n    _put('%.8f' % float(np.ravel(x)[0]))\n    return np.asarray(x) + 1\n"
         "def total(x):\n    return float(np.sum(x))\n"
     )
-    (tmp_path / "toy_b.py").write_text(STASH + "def double(x):\n    print('seen', _get())\n    raise ValueError('seen %r' % _get())\n")
+    (tmp_path / "toy_b.py").write_text(
+        STASH + "def double(x):\n    print('seen', _get())\n    raise ValueError('seen %r' % _get())\n"
+    )
     try:
         report = grade(toy_pm, [toy["toy_a"], toy["toy_b"]], tmp_path, "cpu", secret=SECRET)
     finally:
@@ -247,7 +249,8 @@ def test_an_unencodable_notebook_note_does_not_stop_the_batch(capsys, tmp_path):
     folder = student(root, "mallory", toy_b=GOOD_B)
     cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "source": GOOD_A},
              {"cell_type": "code", "metadata": {}, "outputs": [], "source": "%time '\ud800'\n"}]
-    (folder / "toy_a.ipynb").write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}))
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}
+    (folder / "toy_a.ipynb").write_text(json.dumps(notebook))
     status, _, err = _batch(capsys, root, out)
     assert status == 0, err[-500:]
     rows = {row[0]: row for row in _csv(out)[1:]}
@@ -266,7 +269,8 @@ from grader.notebook import MAX_NOTEBOOK_BYTES, NotebookError, to_source
 letters = string.ascii_letters + string.digits
 pairs = itertools.cycle([f'"{a}{b}"' for a, b in itertools.product(letters, repeat=2)])
 body = ",".join(itertools.islice(pairs, (MAX_NOTEBOOK_BYTES - 200) // 5))
-data = ('{"nbformat":4,"metadata":{},"cells":[{"cell_type":"code","source":"x = 1","outputs":[' + body + ']}]}').encode()
+head = '{"nbformat":4,"metadata":{},"cells":[{"cell_type":"code","source":"x = 1","outputs":['
+data = (head + body + ']}]}').encode()
 assert len(data) <= MAX_NOTEBOOK_BYTES
 def peak():  # VmHWM, not ru_maxrss: that one carries the parent's peak across exec
     line = next(x for x in open("/proc/self/status") if x.startswith("VmHWM:"))
