@@ -96,11 +96,13 @@ def read(folder: Path, name: str) -> Submission:
         os.close(dir_fd)
     from grader.notebook import NotebookError, to_source  # standard library only, and only for notebooks
 
+    from grader.text import utf8
+
     try:
         text, notes = to_source(data)
     except NotebookError as exc:
-        return Submission(None, problem=f"{notebook}: {exc}", filename=notebook)
-    return Submission(text, notes=notes, filename=notebook)
+        return Submission(None, problem=utf8(f"{notebook}: {exc}"), filename=notebook)
+    return Submission(text, notes=tuple(utf8(note) for note in notes), filename=notebook)
 
 
 def _exists(dir_fd: int, filename: str) -> bool:

@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from grader import cgroups, sandbox
 from grader.channel import Budget, Closed, FrameReader, Timeout
+from grader.text import utf8
 from grader.model import Context, Exercise
 from grader.zygote import Zygote, ZygoteError, work_items
 
@@ -192,7 +193,7 @@ def _collect(
         if "error" in frame:
             outcomes[key] = Outcome("raised", error=_error(frame["error"]))
         elif "unreadable" in frame:
-            why = frame["unreadable"] if isinstance(frame["unreadable"], str) else ""
+            why = utf8(frame["unreadable"]) if isinstance(frame["unreadable"], str) else ""
             outcomes[key] = Outcome(
                 "crashed", message=f"returned a value the grader cannot read ({why[:300]}); return plain numbers, "
                 "arrays or tensors"
@@ -216,8 +217,10 @@ def _error(raw: Any) -> dict:
     kind = raw.get("type") if isinstance(raw.get("type"), str) else "Exception"
     message = raw.get("message") if isinstance(raw.get("message"), str) else ""
     trace = raw.get("trace") if isinstance(raw.get("trace"), list) else []
-    trace = [line[:300] for line in trace if isinstance(line, str)][-5:]
-    return {"type": kind[:100], "message": message[:2000], "trace": trace}
+    trace = [utf8(line[:300]) for line in trace if isinstance(line, str)][-5:]
+    # Text from the student's process is made encodable here, at the boundary: a lone surrogate
+    # must not break a report, a gradebook or a terminal later.
+    return {"type": utf8(kind[:100]), "message": utf8(message[:2000]), "trace": trace}
 
 
 def _death(child: _Child, zygote: Zygote, when: str, why: str) -> str:

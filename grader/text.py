@@ -45,6 +45,15 @@ def bound(text: str, limit: int = 200, *, newlines: bool = False) -> str:
     return head
 
 
+def utf8(text: str) -> str:
+    """``text`` that UTF-8 can always encode: lone surrogates (from a submission) become ``\\udXXX``."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def quote(value: Any, limit: int = 80) -> str:
     """``repr(value)``, bounded like :func:`bound`, without building a huge repr first."""
     if isinstance(value, str) and len(value) > limit:

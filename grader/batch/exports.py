@@ -39,7 +39,8 @@ def write_reports(book: Gradebook, out: Path, students: Sequence[str], exercises
 def write_csv(path: Path, reports: dict[str, Report], exercises: Sequence[str]) -> None:
     """``grades.csv``: a row per student, a column per exercise, the total (points, then percent)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # CSV's own line ending: a name holding a lone carriage return is quoted, so it cannot end a row.
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["student", *exercises, "total", "max_score", "percent"])
     for student, report in reports.items():
         scores = {e.name: e.score for e in report.exercises}

@@ -88,11 +88,19 @@ def stored_name(name: str) -> str:
     return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
+_STEM_WITH_HASH = re.compile(r"-[0-9a-f]{8}$")
+
+
 def file_stem(name: str) -> str:
-    """A safe file name for ``name``; a short hash tells apart names that had to be changed."""
+    """A safe file name for ``name``; a short hash tells apart names that had to be changed.
+
+    A name that already ends like a hash gets one too: otherwise a student
+    whose folder is literally called ``Jane_Doe-01332c87`` would get the file
+    meant for ``Jane Doe``.
+    """
     text = stored_name(name)
     safe = _UNSAFE.sub("_", text).strip("._")[:80]
-    if safe != text:
+    if safe != text or _STEM_WITH_HASH.search(safe):
         safe = f"{safe or 'student'}-{hashlib.sha256(os.fsencode(name)).hexdigest()[:8]}"
     return safe
 
