@@ -19,7 +19,7 @@ from typing import Iterable
 import pluggy
 
 from grader import hookspecs
-from grader.errors import PluginError
+from grader.errors import PluginError, UsageError
 from grader.model import Exercise, ExerciseDefinitionError, validate
 
 PROJECT = "grader"
@@ -142,6 +142,23 @@ def collect_exercises(pm: pluggy.PluginManager) -> dict[str, Exercise]:
                 raise PluginError(f"exercise {exercise.name!r} is declared by both {other!r} and {name!r}")
             exercises[exercise.name] = exercise
     return exercises
+
+
+def choose_exercises(pm: pluggy.PluginManager, names: Iterable[str]) -> list[Exercise]:
+    """The exercises named on a command line, in that order (all of them when none is named).
+
+    Raises:
+        UsageError: for an unknown name, or when no exercise is installed.
+    """
+    exercises = collect_exercises(pm)
+    names = list(dict.fromkeys(names))
+    unknown = [name for name in names if name not in exercises]
+    if unknown:
+        raise UsageError(f"unknown exercise {unknown[0]!r} (known: {', '.join(exercises)})")
+    chosen = [exercises[name] for name in names] or list(exercises.values())
+    if not chosen:
+        raise UsageError("no exercises are installed")
+    return chosen
 
 
 def _first_line(exc: BaseException) -> str:

@@ -18,7 +18,7 @@ from grader import hookimpl
 from grader.commands.run import _seconds
 from grader.device import CHOICES, DeviceError
 from grader.errors import UsageError
-from grader.manager import collect_exercises
+from grader.manager import choose_exercises
 
 
 def _jobs(text: str) -> int:
@@ -91,13 +91,7 @@ def batch(args, pm) -> int:
     from grader.batch.gradebook import Gradebook, GradebookError
     from grader.batch.progress import Progress
 
-    exercises = collect_exercises(pm)
-    unknown = [name for name in args.exercises if name not in exercises]
-    if unknown:
-        raise UsageError(f"unknown exercise {unknown[0]!r} (known: {', '.join(exercises)})")
-    chosen = [exercises[name] for name in dict.fromkeys(args.exercises)] or list(exercises.values())
-    if not chosen:
-        raise UsageError("no exercises are installed")
+    chosen = choose_exercises(pm, args.exercises)
     root, out = args.submissions, args.out
     _check_folders(root, out)
     try:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from grader import hookimpl
 from grader.errors import UsageError
-from grader.manager import collect_exercises
+from grader.manager import choose_exercises
 
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
 
@@ -51,13 +51,7 @@ def package(args, pm) -> int:
     from grader.reporters._files import write_atomically
 
     _check_out(args.out, args.force)
-    exercises = collect_exercises(pm)
-    unknown = [name for name in args.exercises if name not in exercises]
-    if unknown:
-        raise UsageError(f"unknown exercise {unknown[0]!r} (known: {', '.join(exercises)})")
-    chosen = [exercises[name] for name in dict.fromkeys(args.exercises)] or list(exercises.values())
-    if not chosen:
-        raise UsageError("no exercises are installed")
+    chosen = choose_exercises(pm, args.exercises)
     try:
         data, names = autograder.build(
             pm,

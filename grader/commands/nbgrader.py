@@ -12,7 +12,7 @@ from pathlib import Path
 
 from grader import hookimpl
 from grader.errors import UsageError
-from grader.manager import collect_exercises
+from grader.manager import choose_exercises
 
 
 @hookimpl
@@ -33,13 +33,7 @@ def _missing_action(args, pm) -> int:
 def export_course(args, pm) -> int:
     from grader.nbexport import ExportError, write_course
 
-    exercises = collect_exercises(pm)
-    unknown = [name for name in args.exercises if name not in exercises]
-    if unknown:
-        raise UsageError(f"unknown exercise {unknown[0]!r} (known: {', '.join(exercises)})")
-    chosen = [exercises[name] for name in dict.fromkeys(args.exercises)] or list(exercises.values())
-    if not chosen:
-        raise UsageError("no exercises are installed")
+    chosen = choose_exercises(pm, args.exercises)
     if args.course.exists() and not args.course.is_dir():
         raise UsageError(f"course folder {str(args.course)!r} is a file")
     if not args.course.resolve().parent.is_dir():

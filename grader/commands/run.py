@@ -9,7 +9,7 @@ from pathlib import Path
 from grader import hookimpl
 from grader.device import CHOICES, DeviceError
 from grader.errors import UsageError
-from grader.manager import collect_exercises
+from grader.manager import choose_exercises
 
 
 def _percent(text: str) -> float:
@@ -81,16 +81,10 @@ def _outside(submission: Path) -> None:
 def run(args, pm) -> int:
     from grader.grading import grade
 
-    exercises = collect_exercises(pm)
-    unknown = [name for name in args.exercises if name not in exercises]
-    if unknown:
-        raise UsageError(f"unknown exercise {unknown[0]!r} (known: {', '.join(exercises)})")
+    chosen = choose_exercises(pm, args.exercises)
     if not args.submission.is_dir():
         raise UsageError(f"submission folder {str(args.submission)!r} does not exist")
     _outside(args.submission)
-    chosen = [exercises[name] for name in dict.fromkeys(args.exercises)] or list(exercises.values())
-    if not chosen:
-        raise UsageError("no exercises are installed")
     try:
         report = grade(pm, chosen, args.submission, args.device, time_limit=args.time_limit)
     except DeviceError as exc:
