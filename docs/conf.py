@@ -73,7 +73,7 @@ nitpick_ignore = [
     ("py:class", "Check"),
     ("py:class", "Exercise"),
     ("py:class", "optional"),
-    # Re-exported by the package ``grader``; documented under grader.model.
+    # Re-exported by the package ``grader``; documented under grader.exercise.
     ("py:class", "grader.Exercise"),
 ]
 

@@ -29,7 +29,7 @@ del _current_folder_last
 
 import pluggy  # noqa: E402
 
-from grader.model import Case, Check, Context, Exercise, SourceCheck  # noqa: E402
+from grader.exercise import Case, Check, Context, Exercise, SourceCheck  # noqa: E402
 
 hookimpl = pluggy.HookimplMarker("grader")
 

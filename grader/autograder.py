@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Iterable
 
 import grader
-from grader.model import Exercise
+from grader.exercise import Exercise
 
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 PINNED = ("numpy", "pluggy")  # the grader's own dependencies, besides torch

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from grader import plain
-from grader.model import Check, Exercise
+from grader.exercise import Check, Exercise
 
 
 def folder() -> Path | None:
@@ -55,7 +55,7 @@ def key(exercise: Exercise, device: str, hidden: int | None = None) -> str | Non
                 module = sys.modules.get(getattr(fn, "__module__", None) or "")
                 if callable(fn) and getattr(module, "__file__", None):
                     files.add(module.__file__)
-    from grader.reference import reference_spec
+    from grader.process.expected import reference_spec
 
     for name in (exercise.reference, getattr(exercise, "oracles", "")):
         if not name:

@@ -14,7 +14,7 @@ import os
 import numpy as np
 
 from grader.errors import PluginError
-from grader.model import Case, Check, Exercise
+from grader.exercise import Case, Check, Exercise
 
 
 SECRET_ENV = "GRADER_SECRET"

@@ -9,7 +9,7 @@ The processes, and what each may hold:
   torch, the reference modules and the oracle modules, and computes expected
   values; it never runs student code;
 * one zygote per framework (``torch``, ``numpy``), a freshly *executed*
-  interpreter with a clean environment (see ``grader.zygote``): it holds only
+  interpreter with a clean environment (see ``grader.process.zygote``): it holds only
   the plugins' probes and case factories, the cases and the submission, and
   forks the sandbox that runs each exercise's student code. Nothing from this
   process's memory (expected values, reference text read for the cache key,
@@ -35,17 +35,21 @@ from typing import Sequence
 
 import pluggy
 
-from grader import cache, sandbox, scoring, supervisor, view
+from grader import cache
+from grader.process import sandbox, supervisor, view
+from grader.checking import scoring
 from grader import submission as submitted
 from grader.cases import course_secret, hidden_key, make_cases, preload  # noqa: F401  (make_cases, preload: public here)
 from grader.device import choose, resolve
 from grader.errors import PluginError
 from grader.manager import collect_exercises
-from grader.model import Check, Context, Exercise
-from grader.reference import ReferenceProcess, expected_values, reference_spec
+from grader.checking.outcomes import Outcome
+from grader.exercise import Check, Context, Exercise
+from grader.policy import address_space_mb, device_for, expected_patience
+from grader.process.expected import ReferenceProcess, expected_values, reference_spec
 from grader.release import provenance, release_folder, shipped_expected
 from grader.results import ExerciseResult, Report, Session, without_paths
-from grader.zygote import Zygote, ZygoteError, import_path
+from grader.process.zygote import Zygote, ZygoteError, import_path
 
 RELEASE_SCOPE = "hidden checks are graded by your instructor"
 NO_HIDDEN_SCOPE = "public cases only: hidden cases need the namespace sandbox (processes confined)"
@@ -179,7 +183,7 @@ class Grader:
                 self._lanes.put(self._lane())
             self._expected = _Expected(self._references, None if self.release else store, computed, self.cases,
                                        self._hidden)
-            self._expected.ask("cpu", [e for e in computed if e.framework == "numpy"])  # numpy runs on the CPU
+            self._expected.ask("cpu", [e for e in computed if device_for(e, "cpu") == "cpu"])
             self._request, self._device = device, None
             self._device_lock = threading.Lock()
             if device == "cpu" or not any(e.framework == "torch" for e in self.exercises):
@@ -477,15 +481,14 @@ def _grade_one(
     started = time.monotonic()
     if source is None:
         return scoring.not_attempted(exercise, f"{path} does not exist")
-    ctx = Context(device="cpu" if exercise.framework == "numpy" else device, role="student")
-    # An address-space cap breaks CUDA, which maps huge virtual ranges.
-    memory = 0 if ctx.device == "cuda" else exercise.memory_limit_mb
+    ctx = Context(device=device_for(exercise, device), role="student")
+    memory = address_space_mb(exercise, device)
     expected: dict = {}
 
     def judge(key: tuple[int, int], got) -> object:
         """Compare one case's value as it arrives (the value is dropped afterwards)."""
         if not expected:
-            expected.update(expectations.get(exercise.name, time.monotonic() + max(120.0, 2 * exercise.time_limit)))
+            expected.update(expectations.get(exercise.name, time.monotonic() + expected_patience(exercise)))
         check = exercise.checks[key[0]]
         ref = ("error", expected["error"]) if "error" in expected else expected.get(key)
         if ref is None or ref[0] == "error":
@@ -511,7 +514,7 @@ def _grade_one(
         }
         if not expected and any(outcome.kind == "value" for outcome in outcomes.values()):
             # Scoring looks reference failures up there.
-            expected.update(expectations.get(exercise.name, time.monotonic() + max(120.0, 2 * exercise.time_limit)))
+            expected.update(expectations.get(exercise.name, time.monotonic() + expected_patience(exercise)))
     checks = [
         scoring.score_check(exercise, i, cases[check.name], expected, outcomes, _verdict)
         if isinstance(check, Check)
@@ -535,7 +538,7 @@ HIDDEN = "details of hidden cases are not shown"
 _WRONG = f"wrong on a hidden case ({HIDDEN})"
 
 
-def _masked(outcome: supervisor.Outcome) -> supervisor.Outcome:
+def _masked(outcome: Outcome) -> Outcome:
     """An outcome of a hidden case: passed (or the reference's failure), or one and the same failure.
 
     However the submission failed (a wrong value, an exception, an exit, a
@@ -545,7 +548,7 @@ def _masked(outcome: supervisor.Outcome) -> supervisor.Outcome:
     """
     if outcome.kind == "value" and outcome.value in (True, None):
         return outcome
-    return supervisor.Outcome("value", value=_WRONG)
+    return Outcome("value", value=_WRONG)
 
 
 def _hidden_counts(result, check, index: int, cases: dict, outcomes: dict):

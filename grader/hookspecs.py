@@ -14,7 +14,7 @@ import pluggy
 if TYPE_CHECKING:  # pragma: no cover
     import argparse
 
-    from grader.model import Case, Check, Exercise
+    from grader.exercise import Case, Check, Exercise
     from grader.results import Report, ExerciseResult, Session
 
 hookspec = pluggy.HookspecMarker("grader")

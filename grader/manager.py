@@ -20,12 +20,12 @@ import pluggy
 
 from grader import hookspecs
 from grader.errors import PluginError, UsageError
-from grader.model import Exercise, ExerciseDefinitionError, validate
+from grader.exercise import Exercise, ExerciseDefinitionError, validate
 
 PROJECT = "grader"
 
 BUILTIN_PLUGINS = (
-    "grader.comparators",
+    "grader.checking.comparators",
     "grader.commands.list",
     "grader.commands.run",
     "grader.commands.stubs",

@@ -26,7 +26,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.model import Check, Exercise
+from grader.exercise import Check, Exercise
+from grader.policy import notebook_timeout
 from grader.stubs import BEGIN, END
 
 SCHEMA_VERSION = 3
@@ -306,7 +307,7 @@ def write_course(course: Path, exercises: list[Exercise], solutions: dict[str, P
         written.append(target)
     config = course / "nbgrader_config.py"
     if not config.exists() or config.read_text(encoding="utf-8").startswith(CONFIG_HEADER):
-        timeout = int(max(120, 2 * max(e.time_limit for e in exercises) + 60))
+        timeout = notebook_timeout(exercises)
         config.write_text(config_text(exercises, timeout), encoding="utf-8")
         written.append(config)
     return written

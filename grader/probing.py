@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from grader.model import Context
+from grader.exercise import Context
 
 #: Preload for exercises that call ``backward`` with an explicit gradient:
 #: torch then imports its symbolic-shapes machinery (and sympy), ~0.5 s.

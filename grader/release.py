@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from grader import plain
-from grader.model import Exercise
+from grader.exercise import Exercise
 
 RELEASE_DATA = "_release"
 #: Folders of the ``grader`` package that never ship.
@@ -235,7 +235,7 @@ def _check_sources(root: Path, exercises: Sequence[Exercise]) -> None:
     for exercise in exercises:
         if not (root / "exercises" / f"{exercise.name}.py").is_file():
             raise ReleaseError(f"exercise {exercise.name!r} has no stub in exercises/")
-        from grader.reference import reference_spec
+        from grader.process.expected import reference_spec
 
         if reference_spec(exercise.reference) is None:
             raise ReleaseError(f"exercise {exercise.name!r}: its reference {exercise.reference} is missing")
@@ -244,7 +244,7 @@ def _check_sources(root: Path, exercises: Sequence[Exercise]) -> None:
 def _expected(exercises: Sequence[Exercise]) -> dict[str, bytes]:
     """Every exercise's public expected values, computed on the CPU, as encoded frames."""
     from grader.cases import make_cases
-    from grader.reference import ReferenceProcess
+    from grader.process.expected import ReferenceProcess
 
     cases = {e.name: make_cases(e) for e in exercises}
     process = ReferenceProcess(exercises, cases)

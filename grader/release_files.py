@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from grader.model import Exercise
+from grader.exercise import Exercise
 
 TORCH = "torch==2.13.0"
 

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from grader import sandbox
+from grader.process import sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 TOY_B = (ROOT / "tests/plugins/toy_solutions/toy_b.py").read_text()
 GUARDED = [
     ROOT / "tests/plugins/toy_solutions/toy_a.py",
-    ROOT / "grader/compare.py",
-    ROOT / "grader/scoring.py",
+    ROOT / "grader/checking/values.py",
+    ROOT / "grader/checking/scoring.py",
     ROOT / "solutions/diy_model.py",
 ]
 PROTECTED = sandbox.detect(sandbox.Plan())
@@ -514,7 +514,7 @@ def test_fork_bomb_is_capped(attack):
 
 def test_no_control_groups_are_left_behind(attack):
     attack("def add_one(x):\n    return x\ntotal = add_one\n")
-    from grader import cgroups
+    from grader.process import cgroups
 
     leftovers = [
         folder

@@ -19,7 +19,7 @@ from tests.test_hostile import PROTECTED, ROOT, TOY_B, _leftovers, attack, toy_p
 pytestmark = pytest.mark.hostile
 SECRET = "red-team-course-secret"
 
-#: Finds the result pipe without guessing: ``grader.student.run`` is on the
+#: Finds the result pipe without guessing: ``grader.process.student.run`` is on the
 #: stack of every student frame, with its descriptor in a local variable.
 PIPE = """
 import os, struct, sys
@@ -289,7 +289,7 @@ def _wait_for_a_full_group(exercise: str, at_least: int = 100, timeout: float = 
     import os
     import time
 
-    from grader import cgroups
+    from grader.process import cgroups
 
     own = cgroups._own_groups()
     bases = [cgroups.ROOT / "pids" / own.get("pids", "").lstrip("/"), cgroups.ROOT / own.get("", "").lstrip("/")]
@@ -361,7 +361,7 @@ def test_the_oracles_are_hidden_whatever_is_graded(tmp_path):
 
 
 #: Looks for the hidden-case keys the zygote was booted with (``boot["hidden"]``
-#: on the stack of ``grader.zygote.main``): every exercise's, not just its own.
+#: on the stack of ``grader.process.zygote.main``): every exercise's, not just its own.
 KEY_THIEF = """
 import sys
 
@@ -417,7 +417,7 @@ if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0:  # full capabilities over a c
     tried.append(_mount(ROOT + "/tests", "/tmp/peek", MS_BIND))  # not recursive: without the cover
     for target in ("/", ROOT + "/tests", ROOT + "/grader"):
         tried.append(_mount(None, target, MS_REMOUNT | MS_BIND))  # read-write again
-    for path in (ROOT + "/grader/compare.py", ROOT + "/tests/plugins/toy_solutions/toy_a.py"):
+    for path in (ROOT + "/grader/checking/values.py", ROOT + "/tests/plugins/toy_solutions/toy_a.py"):
         try:
             with open(path, "a") as f:
                 f.write("# changed")
@@ -773,17 +773,17 @@ def test_the_student_process_holds_only_its_standard_streams_and_result_pipe(att
 # --- forged frames: the grader believes nothing the student process says ----------
 
 FORGER = PIPE + """
-import grader.student
+import grader.process.student
 from grader import plain
 
-_real = grader.student.write_frame
+_real = grader.process.student.write_frame
 
 def _forged(fd, value):
     if isinstance(value, dict) and value.get("kind") == "case":
         return  # never report a case: perhaps missing cases count as passed
     _real(fd, value)
 
-grader.student.write_frame = _forged
+grader.process.student.write_frame = _forged
 if EARLY:
     _send(plain.encode({"kind": "done"}))  # and claim to be done before anything ran
 

@@ -3,7 +3,7 @@
 The process that runs student code imports the catalog modules (probes and
 case factories) and nothing that computes an expected value: no oracle
 module (``grader.oracles.*``) and no reference module (``solutions.*``).
-Checks name their oracles; only ``grader.reference.compute`` imports them.
+Checks name their oracles; only ``grader.process.expected.compute`` imports them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from grader.manager import _catalog_modules
-from grader.model import Check
+from grader.exercise import Check
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = _catalog_modules()

@@ -11,7 +11,7 @@ import pluggy
 from grader.batch import files
 from grader.batch.plan import Work
 from grader.grading import Grader
-from grader.model import Exercise
+from grader.exercise import Exercise
 from grader.results import ExerciseResult
 
 #: ``done(work, results, digests, error)``: results and the digests of what was graded, or the error.

@@ -19,7 +19,8 @@ from grader.batch import files
 from grader.batch.gradebook import Gradebook, Graded
 from grader.batch.records import failed_grading
 from grader.cases import course_secret, hidden_key
-from grader.model import Exercise
+from grader.exercise import Exercise
+from grader.policy import device_for
 from grader.release import release_folder
 from grader.results import ExerciseResult
 
@@ -40,7 +41,7 @@ def fingerprint(exercise: Exercise, device: str, time_limit: float | None) -> st
     the hidden cases), without importing torch; the time limit is added
     because it changes outcomes.
     """
-    device = "cpu" if exercise.framework == "numpy" else device
+    device = device_for(exercise, device)
     secret = "" if release_folder() is not None else course_secret()
     hidden = hidden_key(secret, exercise.name)
     key = cache.key(exercise, device, hidden)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, fields
 
-from grader.model import Exercise
+from grader.exercise import Exercise
 from grader.results import CheckResult, ExerciseResult
 
 _CHECK_FIELDS = tuple(f.name for f in fields(CheckResult))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader import Case, Check, Exercise, SourceCheck, hookimpl
-from grader.forbidden import forbid
+from grader.checking.forbidden import forbid
 from grader.probing import AUTOGRAD, tensor
 
 # The seed article: F.softmax(data, dim=0) of this vector.

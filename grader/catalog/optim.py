@@ -14,7 +14,7 @@ import copy
 import numpy as np
 
 from grader import Case, Check, Exercise, hookimpl
-from grader.forbidden import numpy_only
+from grader.checking.forbidden import numpy_only
 from grader.probing import OPTIM, copies
 
 # The seed article's example: the weight of its 2x2 layer and the gradient of

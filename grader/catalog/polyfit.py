@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader import Case, Check, Exercise, hookimpl
-from grader.forbidden import numpy_only
+from grader.checking.forbidden import numpy_only
 from grader.probing import copies
 
 # The seed article's data: 2000 points on [-pi, pi] and y = sin(x), with the

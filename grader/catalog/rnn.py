@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader import Case, Check, Exercise, SourceCheck, hookimpl
-from grader.forbidden import forbid
+from grader.checking.forbidden import forbid
 from grader.probing import tensor
 
 # --- cells --------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from grader.model import Context
+from grader.exercise import Context
 
 
 def unchanged_inputs(inputs: Mapping[str, Any], ctx: Context) -> dict:

@@ -53,7 +53,7 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    from grader import sandbox, view
+    from grader.process import sandbox, view
 
     hide = (str(ROOT / "solutions"), str(ROOT / "tests/plugins/toy_solutions"))
     deny = sandbox.Plan(hide=hide)

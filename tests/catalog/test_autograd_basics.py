@@ -227,8 +227,8 @@ def test_numpy_oracle_agrees_with_the_reference():
     import importlib
 
     from grader.catalog.autograd_basics import EXERCISE, _fit_autograd, _fit_cases
-    from grader.compare import mismatch
-    from grader.model import Context
+    from grader.checking.values import mismatch
+    from grader.exercise import Context
     from grader.oracles.autograd_basics import numpy_descent
     from grader.plain import to_plain
 

@@ -181,7 +181,7 @@ def test_length_cases_are_what_their_labels_say():
     """The valid grids hold only settings torch accepts; the invalid cases only ones it rejects,
     except the one case of valid settings, which it accepts."""
     from grader.catalog.pooling import EXERCISE
-    from grader.model import Context
+    from grader.exercise import Context
     from grader.oracles.pooling import torch_lengths
 
     checks = {c.name: c for c in EXERCISE.checks}

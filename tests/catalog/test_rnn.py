@@ -115,8 +115,8 @@ def test_oracles_agree_with_the_reference_on_fresh_seeds():
     import solutions.rnn as reference
     import grader.oracles.rnn as oracles
     from grader.catalog.rnn import EXERCISE
-    from grader.compare import mismatch
-    from grader.model import Check, Context
+    from grader.checking.values import mismatch
+    from grader.exercise import Check, Context
     from grader.plain import to_plain
 
     ctx = Context("cpu", "reference")

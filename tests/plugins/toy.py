@@ -1,7 +1,7 @@
 """Two tiny numpy exercises for testing the grader itself (fast to grade)."""
 
 from grader import Case, Check, Exercise, SourceCheck, hookimpl
-from grader.forbidden import forbid
+from grader.checking.forbidden import forbid
 
 
 def _cases(rng):

@@ -1,6 +1,6 @@
 """Which host paths a sandbox lets student code see (its allow-list view).
 
-The sandbox (``grader.sandbox``) gives the student's process a new root file
+The sandbox (``grader.process.sandbox``) gives the student's process a new root file
 system that holds only read-only copies (bind mounts, at the same paths) of
 what :func:`view_paths` lists: the Python installation, the system libraries
 it loads, a few files from ``/etc``, a handful of harmless device nodes and

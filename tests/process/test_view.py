@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import view
+from grader.process import view
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_view_holds_the_installation_and_the_plugin_packages():

@@ -18,34 +18,17 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from grader import cgroups, sandbox
-from grader.channel import Budget, Closed, FrameReader, Timeout
+from grader.process import cgroups, sandbox
+from grader.process.channel import Budget, Closed, FrameReader, Timeout
 from grader.text import utf8
-from grader.model import Context, Exercise
-from grader.zygote import Zygote, ZygoteError, work_items
+from grader.checking.outcomes import Outcome
+from grader.exercise import Context, Exercise
+from grader.policy import group_memory_bytes
+from grader.process.zygote import Zygote, ZygoteError, work_items
 
 IMPORT_LIMIT = 20.0
 EXIT_GRACE = 2.0
 OUTPUT_SHOWN = 4000
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one case in the student's process.
-
-    Attributes:
-        kind: ``"value"``, ``"raised"``, ``"timeout"`` or ``"crashed"``.
-        value: For ``"value"``: the plain value returned or, when the
-            caller passed a ``judge``, the verdict on it (the value itself is
-            dropped as soon as it has been judged).
-        error: For ``"raised"``: ``{"type", "message", "trace"}``.
-        message: For ``"timeout"`` and ``"crashed"``: what happened.
-    """
-
-    kind: str
-    value: Any = None
-    error: Any = None
-    message: str = ""
 
 
 @dataclass
@@ -98,9 +81,7 @@ def run_exercise(
     if time.monotonic() >= stop_at:
         _fail_all(list(items), outcomes, "timeout", out_of_time)
         return outcomes, ""
-    # Pages shared with the zygote are charged to the group when written to:
-    # allow for them on top of the exercise's own budget.
-    budget = (exercise.memory_limit_mb << 20) + zygote.resident_bytes()
+    budget = group_memory_bytes(exercise, zygote.resident_bytes())
     plan = replace(plan, cgroups=cgroups.create(exercise.name, budget))
     budget_bytes = Budget()  # one for the exercise: a restarted process does not get a fresh one
     secret = [(i, j) for i, j in items if cases[exercise.checks[i].name][j].hidden]

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from grader import rootfs
+from grader.process import rootfs
 
 
 def test_nested_and_missing_paths_are_bound_once(tmp_path):

@@ -10,8 +10,9 @@ import time
 import numpy as np
 import pytest
 
-from grader import channel, plain
-from grader.channel import Budget, Closed, FrameReader, write_frame
+from grader.process import channel
+from grader import plain
+from grader.process.channel import Budget, Closed, FrameReader, write_frame
 
 
 _WRITERS: list[threading.Thread] = []

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from typing import Callable, Iterable
 
-from grader.model import SourceCheck
+from grader.exercise import SourceCheck
 
 
 def forbid(
@@ -84,7 +84,7 @@ def numpy_only(
         hint: What to tell a student who imported torch.
         points: Points for the check.
         requires: The value checks that must pass for it to count (see
-            :class:`~grader.model.SourceCheck`); ``None``: all of them.
+            :class:`~grader.exercise.SourceCheck`); ``None``: all of them.
     """
     return SourceCheck(
         name="numpy_only",

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from grader import Case, Check, Exercise, SourceCheck
-from grader.model import ExerciseDefinitionError, validate
-from grader.reference import compute
+from grader.exercise import ExerciseDefinitionError, validate
+from grader.process.expected import compute
 
 
 def _cases(rng):
@@ -127,7 +127,7 @@ def test_compute_reports_an_oracle_it_cannot_load_on_every_case(oracles, name, p
 def _scored(exercise: Exercise, **statuses):
     """Results as the grader makes them, ``name=(status, attempted)``; then requirements applied."""
     from grader.results import CheckResult
-    from grader.scoring import apply_requirements
+    from grader.checking.scoring import apply_requirements
 
     results = []
     for check in exercise.checks:

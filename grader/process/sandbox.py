@@ -5,7 +5,7 @@ where the kernel allows, puts it in new user, mount, network, PID, IPC and
 UTS namespaces and assembles an allow-list view of the file system: a new
 root holding only read-only bind mounts of the paths in ``Plan.view`` (the
 Python installation, system libraries, the plugins' packages; see
-``grader.view`` and ``grader.rootfs``) and a private ``/tmp``, with the
+``grader.process.view`` and ``grader.process.rootfs``) and a private ``/tmp``, with the
 folders in ``Plan.hide`` cut out. It then forks the process that runs the
 student's code as PID 1 of the new PID namespace; that process mounts its
 ``/proc`` in the new root and switches to it, so the host's files are out of
@@ -34,7 +34,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, replace
 
-from grader import cgroups, rootfs
+from grader.process import cgroups, rootfs
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -78,11 +78,11 @@ class Plan:
             inherits (address-space limit); 0 for none.
         output_limit: Bytes the student's process may write to files.
         tmp_size_mb: Size of the private ``/tmp``.
-        cgroups: Control-group folders to join (see ``grader.cgroups``):
+        cgroups: Control-group folders to join (see ``grader.process.cgroups``):
             they cap the process count and total memory of everything the
             sandbox starts.
         view: Host paths the student's process may see (read-only, at the
-            same place; see ``grader.view.view_paths``). Empty: the whole
+            same place; see ``grader.process.view.view_paths``). Empty: the whole
             file system, read-only, minus ``hide`` (the older deny-list).
     """
 

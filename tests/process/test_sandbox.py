@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from grader import sandbox, view
+from grader.process import sandbox, view
 from grader.reporters import terminal
 from grader.results import Session
 

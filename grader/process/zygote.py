@@ -42,8 +42,8 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from grader.model import Check, Context, Exercise
-from grader.sandbox import Plan, die_with_parent, shield_memory
+from grader.exercise import Check, Context, Exercise
+from grader.process.sandbox import Plan, die_with_parent, shield_memory
 
 START_LIMIT = 180.0  # importing torch on a loaded two-core machine
 
@@ -71,7 +71,7 @@ os.close(fd)
 boot = pickle.loads(b"".join(chunks))
 del chunks
 sys.path[:] = boot["path"]
-from grader.zygote import main
+from grader.process.zygote import main
 main(boot, int(sys.argv[2]))
 """
 
@@ -303,7 +303,7 @@ def _send(sock: socket.socket, *message) -> None:  # pragma: no cover - runs in 
 
 def _load(plugins: dict) -> dict[str, Exercise]:  # pragma: no cover - runs in the zygote
     """Import the plugin modules and take the graded exercises' declarations."""
-    from grader.model import validate
+    from grader.exercise import validate
 
     declared: dict[str, Exercise] = {}
     for plugin, module_name in dict.fromkeys(plugins.values()):
@@ -346,7 +346,7 @@ def _guard(exercises: dict, flavour: str) -> None:  # pragma: no cover - runs in
 
 
 def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma: no cover
-    from grader import student
+    from grader.process import student
 
     while True:
         try:

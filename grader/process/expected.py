@@ -15,9 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from grader.sandbox import die_with_parent, kill_and_reap
-from grader.channel import Closed, FrameReader, Timeout, write_frame
-from grader.model import Check, Context, Exercise
+from grader.process.sandbox import die_with_parent, kill_and_reap
+from grader.process.channel import Closed, FrameReader, Timeout, write_frame
+from grader.exercise import Check, Context, Exercise
+from grader.policy import device_for
 from grader import plain
 from grader.plain import to_plain
 
@@ -158,7 +159,7 @@ def compute(exercise: Exercise, cases: dict, device: str) -> list:
     in the exercise's oracle module, imported here and nowhere else; the
     others from their probe on the reference module.
     """
-    ctx = Context(device="cpu" if exercise.framework == "numpy" else device, role="reference")
+    ctx = Context(device=device_for(exercise, device), role="reference")
     rows: list[list[Any]] = []
     try:
         module = importlib.import_module(exercise.reference)

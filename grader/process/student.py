@@ -1,6 +1,6 @@
 """What runs inside the sandboxed student process.
 
-The process descends from a zygote (see ``grader.zygote``), a fresh
+The process descends from a zygote (see ``grader.process.zygote``), a fresh
 interpreter that holds the exercise's probes, its inputs and the
 submission's source text, and nothing of the grader's: no reference, no
 oracle, no expected value. It needs no file at all. It imports the
@@ -17,8 +17,8 @@ import traceback
 import types
 from typing import Any, Sequence
 
-from grader.channel import write_frame
-from grader.model import Context, Exercise
+from grader.process.channel import write_frame
+from grader.exercise import Context, Exercise
 from grader.plain import PlainDataError, to_plain
 
 
@@ -129,7 +129,7 @@ def child_main(
 
     Never returns: the process ends with ``os._exit``.
     """
-    from grader import sandbox
+    from grader.process import sandbox
 
     status = 1
     try:

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import cgroups, sandbox, view
+from grader.process import cgroups, sandbox, view
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HIDDEN = (str(ROOT / "solutions"), str(ROOT / "tests/plugins/toy_solutions"))
 PLAN = sandbox.Plan(
     view=view.view_paths(["grader", "tests.plugins.toy"]),
@@ -100,7 +100,7 @@ def _raises(call) -> str | None:
 
 
 def attempt_separate_process():
-    sys.modules["grader.sandbox"].PROTECTIONS = ()  # only this process's copy changes
+    sys.modules["grader.process.sandbox"].PROTECTIONS = ()  # only this process's copy changes
     os.environ["GRADER_TEST_PWNED"] = "1"
     return None if os.getpid() != HOST_PID else "the attempt runs in the test's own process"
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from grader.compare import mismatch
+from grader.checking.values import mismatch
 from grader.plain import NotPlain, TensorData
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grader import hookimpl
-from grader.compare import mismatch
+from grader.checking.values import mismatch
 
 
 @hookimpl(trylast=True)
