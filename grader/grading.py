@@ -371,6 +371,8 @@ def _device(request: str, zygote: Zygote | None) -> str:
     """Resolve ``--device`` with what the torch zygote sees (this process never imports torch)."""
     if zygote is None:  # numpy exercises only: they run on the CPU whatever is asked
         return "cpu" if request in ("auto", "cpu") else resolve(request)
+    if request == "cpu":  # always there: no need to wait until the torch zygote has imported torch
+        return "cpu"
     try:
         found = zygote.device()
     except ZygoteError as exc:
@@ -416,7 +418,8 @@ class _Expected:
     """
 
     def __init__(self, references: ReferenceProcess, store: Path | None, graded, cases: dict, hidden: dict) -> None:
-        self.lock = threading.Lock()  # lanes grade in threads; the reference process answers in order
+        self.lock = threading.Lock()  # lanes grade in threads
+        self.locks: dict[str, threading.Lock] = {}
         self.values: dict[str, dict] = {}
         self.references = references
         self.store = store
@@ -447,7 +450,9 @@ class _Expected:
 
     def get(self, name: str, deadline: float) -> dict:
         """Expected values of exercise ``name``, computed (or loaded) once."""
-        with self.lock:
+        with self.lock:  # one lock per exercise: lanes waiting for different exercises do not queue
+            mine = self.locks.setdefault(name, threading.Lock())
+        with mine:
             if name not in self.values:
                 self.values[name] = self._get(name, deadline)
             return self.values[name]

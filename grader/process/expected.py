@@ -2,7 +2,7 @@
 
 The process is forked from the grader before torch does any work (so that
 forking stays safe), imports torch and the reference modules itself, and
-streams one frame of plain data per exercise, in order.
+streams one frame of plain data per exercise (first the ones a lane waits for: see ``_Requests``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,10 @@ import contextlib
 import importlib
 import importlib.util
 import os
+import select
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -43,6 +46,10 @@ class ReferenceProcess:
         # Trusted, but large: the references' frames are bounded only by the size of the answers.
         self._reader = FrameReader(result_read, max_frame=256 * 2**20, budget=None, max_items=plain.MAX_ITEMS)
         self._done: dict[str, dict] = {}
+        self._arrived = threading.Condition()
+        self._reading = False
+        self._asked_all = False
+        self._wanted: set[str] = set()
 
     def request(self, device: str, names: Sequence[str]) -> None:
         """Ask the worker for the expected values of ``names`` on ``device`` (it starts at once).
@@ -51,13 +58,21 @@ class ReferenceProcess:
         device is known, say); :meth:`done_asking` ends the requests.
         """
         self._names += [name for name in names if name not in self._names]
-        os.write(self._device_write, f"{device}\t{','.join(names)}\n".encode())
+        self._tell(f"{device}\t{','.join(names)}\n")
 
     def done_asking(self) -> None:
         """No more requests: the worker exits once it has answered them."""
-        if self._device_write is not None:
-            os.close(self._device_write)
-            self._device_write = None
+        if not self._asked_all:
+            self._asked_all = True
+            self._tell("!done\n")
+
+    def _tell(self, line: str) -> None:
+        if self._device_write is None:
+            return
+        try:
+            os.write(self._device_write, line.encode())
+        except OSError:  # the worker is gone: reading its frames says so
+            pass
 
     def start(self, device: str, names: Sequence[str]) -> None:
         """Ask for ``names`` on ``device``, and nothing else."""
@@ -65,25 +80,46 @@ class ReferenceProcess:
         self.done_asking()
 
     def frame(self, name: str, deadline: float) -> dict:
-        """The worker's frame for exercise ``name``: ``{"exercise", "results"}`` or ``{"error"}``."""
-        while name not in self._done:
-            try:
-                frame = self._reader.read(deadline)
-            except (Timeout, Closed) as exc:
-                why = "took too long" if isinstance(exc, Timeout) else "stopped"
-                for missing in self._names:
-                    self._done.setdefault(missing, {"error": f"the reference process {why}"})
-                self.close()
-                break
-            self._done[frame["exercise"]] = frame
-        return self._done.get(name, {"error": "the reference process was not asked for it"})
+        """The worker's frame for exercise ``name``: ``{"exercise", "results"}`` or ``{"error"}``.
+
+        Thread-safe: one caller at a time reads from the worker, and a frame
+        that another caller is waiting for reaches it as soon as it is read
+        (frames come in the worker's order, not the callers').
+        """
+        with self._arrived:
+            if name not in self._done and name not in self._wanted:
+                self._wanted.add(name)
+                self._tell(f"!want\t{name}\n")  # someone waits for it: the worker computes it next
+            while name not in self._done:
+                if self._reading:
+                    self._arrived.wait(max(0.0, deadline - time.monotonic()) + 0.1)
+                    continue
+                self._reading = True
+                self._arrived.release()
+                try:
+                    frame, failed = self._reader.read(deadline), None
+                except (Timeout, Closed) as exc:
+                    frame, failed = None, "took too long" if isinstance(exc, Timeout) else "stopped"
+                finally:
+                    self._arrived.acquire()
+                    self._reading = False
+                    self._arrived.notify_all()
+                if failed:
+                    for missing in self._names:
+                        self._done.setdefault(missing, {"error": f"the reference process {failed}"})
+                    self.close()
+                    break
+                self._done[frame["exercise"]] = frame
+            return self._done.get(name, {"error": "the reference process was not asked for it"})
 
     def close(self) -> None:
         """Stop the worker (if still running) and reap it."""
         if self.pid:
             kill_and_reap(self.pid)
             self.pid = 0
-        self.done_asking()
+        if self._device_write is not None:
+            os.close(self._device_write)
+            self._device_write = None
         try:
             os.close(self._reader.fd)
         except OSError:
@@ -97,20 +133,69 @@ def _child(exercises: Sequence[Exercise], cases: dict, device_fd: int, out_fd: i
     os.dup2(devnull, 1)
     by_name = {e.name: e for e in exercises}
     sys.path.append(str(checkout_root()))  # the references live in the checkout, not in the installed package
-    with os.fdopen(device_fd) as requests:
-        for line in requests:  # "device<TAB>name,name": one request a line, until the grader closes
-            device, _, names = line.rstrip("\n").partition("\t")
-            wanted = [by_name[name] for name in names.split(",") if name in by_name]
-            if not device or not wanted:
-                continue
-            import torch  # noqa: F401  (only when there is work: a warm cache needs none)
+    requests = _Requests(device_fd, by_name)
+    while requests.wait():
+        import torch  # noqa: F401  (only when there is work: a warm cache needs none)
 
-            from grader.cases import preload
+        from grader.cases import preload
 
-            for exercise in wanted:
-                preload([exercise])  # each exercise's lazy imports just before it: the first frame comes sooner
-                results = compute(exercise, cases[exercise.name], device)
-                write_frame(out_fd, {"exercise": exercise.name, "results": results})
+        device, exercise = requests.next()
+        preload([exercise])  # each exercise's lazy imports just before it: the first frame comes sooner
+        results = compute(exercise, cases[exercise.name], device)
+        write_frame(out_fd, {"exercise": exercise.name, "results": results})
+
+
+class _Requests:
+    """The grader's requests, answered in the order the grader needs them.
+
+    Lines: ``device<TAB>name,name`` asks for exercises, ``!want<TAB>name``
+    says that a lane is waiting for that one (it is computed next, before
+    the others asked earlier), ``!done`` ends the requests. A lane that
+    waits is on a run's critical path (the torch lane, whose first exercise
+    starts only once its zygote has imported torch, usually is); the others
+    have time to spare.
+    """
+
+    def __init__(self, fd: int, by_name: dict) -> None:
+        self.fd = fd
+        self.by_name = by_name
+        self.buffer = b""
+        self.finished = False
+        self.pending: list[tuple[str, Exercise]] = []
+        self.wanted: list[str] = []
+
+    def _read(self, timeout: float | None) -> None:
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if not ready:
+            return
+        data = os.read(self.fd, 1 << 16)
+        if not data:
+            self.finished = True
+            return
+        self.buffer += data
+        *lines, self.buffer = self.buffer.split(b"\n")
+        for line in lines:
+            head, _, rest = line.decode().partition("\t")
+            if head == "!done":
+                self.finished = True
+            elif head == "!want":
+                self.wanted.append(rest)
+            elif head:
+                self.pending += [(head, self.by_name[n]) for n in rest.split(",") if n in self.by_name]
+
+    def wait(self) -> bool:
+        """Read what has arrived; with nothing pending, wait for a request. Whether one is pending."""
+        self._read(0)
+        while not self.finished and not self.pending:
+            self._read(None)
+        return bool(self.pending)
+
+    def next(self) -> tuple[str, Exercise]:
+        """The next exercise to compute (and its device): the first one waited for, else the first asked."""
+        self._read(0)
+        names = [exercise.name for _, exercise in self.pending]
+        index = next((names.index(name) for name in self.wanted if name in names), 0)
+        return self.pending.pop(index)
 
 
 def expected_values(frame: dict) -> dict:

@@ -31,6 +31,7 @@ comes with the output file's descriptor; the zygote answers
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
@@ -43,7 +44,7 @@ from pathlib import Path
 from typing import Sequence
 
 from grader.exercise import Check, Context, Exercise
-from grader.process.sandbox import Plan, die_with_parent, shield_memory
+from grader.process.sandbox import Plan, die_with_parent, select_hidden_modules, shield_memory
 
 START_LIMIT = 180.0  # importing torch on a loaded two-core machine
 
@@ -286,6 +287,9 @@ def main(boot: dict, sock_fd: int) -> None:  # pragma: no cover - runs in the zy
     except BaseException as exc:
         _send(sock, "error", f"{type(exc).__name__}: {exc}"[:2000])
         os._exit(1)
+    # Everything loaded so far lives as long as the zygote: keep it out of the collector's sight, so that
+    # a collection in a child does not walk (and copy, page by page) the memory it shares with the zygote.
+    gc.freeze()
     _send(sock, "ready", {})
     _serve(sock, exercises, cases)
     os._exit(0)
@@ -357,6 +361,7 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
             return
         name, offset, filename, ctx, plan, hidden = pickle.loads(data)
         exercise = exercises[name]
+        select_hidden_modules(plan.hide)  # here, not in the child: see its docstring
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:
