@@ -153,34 +153,37 @@ class Grader:
         # Every installed exercise's references and oracles are hidden, not only the graded ones'.
         everything = {**collect_exercises(pm), **{e.name: e for e in self.exercises}}
         self.plan = sandbox.Plan(hide=hidden_paths(list(everything.values())) + _existing(store))
-        self.protections = sandbox.detect(_plan_for(self.exercises, self.plan))
-        self._wipe = None
-        if not self.protections["read-only file system"]:
-            # Student code could write to the cache: never trust it, and empty it before and after,
-            # so that entries planted now do not reach a later, sandboxed run.
-            self._wipe, store = store, None
-            cache.wipe(self._wipe)
-        secret = "" if self.release else course_secret() if secret is None else secret
-        self.scope = RELEASE_SCOPE if self.release else ""
-        if secret and not self.protections["processes confined"]:
-            # Without a PID namespace a student process can read the environment of the grader's
-            # parent (the shell holding the secret), and hidden inputs would be derivable.
-            secret, self.scope = "", NO_HIDDEN_SCOPE
-        self._hidden = {e.name: hidden_key(secret, e.name) for e in self.exercises}
-        self.cases = {e.name: make_cases(e, self._hidden[e.name]) for e in self.exercises}
-        wanted = set(compute if compute is not None else (e.name for e in self.exercises))
-        computed = [e for e in self.exercises if e.name in wanted and not self.release]
-        self._references = ReferenceProcess(computed, self.cases)  # it imports torch meanwhile
         self._exclude = tuple(exclude)
         self._lanes: queue.SimpleQueue = queue.SimpleQueue()
         self._all: list[dict[str, Zygote]] = []
+        self._references: ReferenceProcess | None = None
         try:
             self._plugins = {
                 flavour: {e.name: (e.plugin, _module_name(pm, e)) for e in self.exercises if e.framework == flavour}
                 for flavour in ("numpy", "torch")
             }
+            # The zygotes first: a torch zygote's start (importing torch) is a run's critical path, and
+            # they need nothing that follows (not the protections, not the cases: they make their own).
             for _ in range(max(1, jobs)):
                 self._lanes.put(self._lane())
+            self.protections = sandbox.detect(_plan_for(self.exercises, self.plan))
+            self._wipe = None
+            if not self.protections["read-only file system"]:
+                # Student code could write to the cache: never trust it, and empty it before and after,
+                # so that entries planted now do not reach a later, sandboxed run.
+                self._wipe, store = store, None
+                cache.wipe(self._wipe)
+            secret = "" if self.release else course_secret() if secret is None else secret
+            self.scope = RELEASE_SCOPE if self.release else ""
+            if secret and not self.protections["processes confined"]:
+                # Without a PID namespace a student process can read the environment of the grader's
+                # parent (the shell holding the secret), and hidden inputs would be derivable.
+                secret, self.scope = "", NO_HIDDEN_SCOPE
+            self._hidden = {e.name: hidden_key(secret, e.name) for e in self.exercises}
+            self.cases = {e.name: make_cases(e, self._hidden[e.name]) for e in self.exercises}
+            wanted = set(compute if compute is not None else (e.name for e in self.exercises))
+            computed = [e for e in self.exercises if e.name in wanted and not self.release]
+            self._references = ReferenceProcess(computed, self.cases)  # it imports torch meanwhile
             self._expected = _Expected(self._references, None if self.release else store, computed, self.cases,
                                        self._hidden)
             self._expected.ask("cpu", [e for e in computed if device_for(e, "cpu") == "cpu"])
@@ -226,7 +229,7 @@ class Grader:
 
     def close(self) -> None:
         """Stop every process this grader started (and empty a cache student code could write)."""
-        if hasattr(self, "_references"):
+        if getattr(self, "_references", None) is not None:
             self._references.close()
         for lane in getattr(self, "_all", []):
             for zygote in lane.values():

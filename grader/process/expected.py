@@ -128,6 +128,7 @@ class ReferenceProcess:
 
 def _child(exercises: Sequence[Exercise], cases: dict, device_fd: int, out_fd: int) -> None:
     die_with_parent()
+    _close_other_descriptors(device_fd, out_fd)  # e.g. the grader's ends of the zygotes' sockets
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
@@ -143,6 +144,16 @@ def _child(exercises: Sequence[Exercise], cases: dict, device_fd: int, out_fd: i
         preload([exercise])  # each exercise's lazy imports just before it: the first frame comes sooner
         results = compute(exercise, cases[exercise.name], device)
         write_frame(out_fd, {"exercise": exercise.name, "results": results})
+
+
+def _close_other_descriptors(*keep: int) -> None:
+    """Close every file descriptor above standard error except ``keep``."""
+    low = 3
+    for fd in sorted(set(keep)):
+        if fd >= low:
+            os.closerange(low, fd)
+            low = fd + 1
+    os.closerange(low, 1 << 16)
 
 
 class _Requests:

@@ -13,8 +13,10 @@ with its spawn request and is read only by the forked child, so a zygote can
 serve a whole class without ever holding a student's code.
 The zygote imports those modules, regenerates the cases from their seeds,
 refuses to go on if a plugin pulled a reference or oracle module in (or, for
-numpy exercises, torch), imports torch and the preloaded modules when its
-exercises need them, and then forks one sandbox per request.
+numpy exercises, torch), imports torch when its exercises need it, and then
+forks one sandbox per request. The torch exercises' preloaded modules (slow
+lazy imports) are imported just before the first sandbox that needs them, and
+the others' while that first sandbox runs.
 
 There are two flavours: ``"torch"`` and ``"numpy"``. A numpy exercise's
 zygote never imports torch, so its student processes cannot reach torch in
@@ -275,7 +277,7 @@ def main(boot: dict, sock_fd: int) -> None:  # pragma: no cover - runs in the zy
     try:
         exercises = _load(boot["plugins"])
         _guard(exercises, boot["flavour"])
-        from grader.cases import make_cases, preload
+        from grader.cases import make_cases
 
         cases = {name: make_cases(exercise) for name, exercise in exercises.items()}  # public cases only
         if boot["flavour"] == "torch":
@@ -283,16 +285,44 @@ def main(boot: dict, sock_fd: int) -> None:  # pragma: no cover - runs in the zy
 
             cuda, mps = available()
             _send(sock, "device", {"cuda": cuda, "mps": mps})
-            preload(exercises.values())
     except BaseException as exc:
         _send(sock, "error", f"{type(exc).__name__}: {exc}"[:2000])
         os._exit(1)
-    # Everything loaded so far lives as long as the zygote: keep it out of the collector's sight, so that
-    # a collection in a child does not walk (and copy, page by page) the memory it shares with the zygote.
-    gc.freeze()
+    _freeze()
     _send(sock, "ready", {})
     _serve(sock, exercises, cases)
     os._exit(0)
+
+
+#: Exercises whose preloaded modules the zygote has imported (or tried to).
+_PRELOADED: set[str] = set()
+
+
+def _freeze() -> None:  # pragma: no cover - runs in the zygote
+    """Keep what is loaded out of the garbage collector's sight.
+
+    It lives as long as the zygote; a collection in a child would otherwise
+    walk it, and so copy, page by page, the memory the child shares with
+    the zygote.
+    """
+    gc.freeze()
+
+
+def _preload_for(exercise: Exercise) -> None:  # pragma: no cover - runs in the zygote
+    """Import ``exercise``'s preloaded modules, if not yet done, before forking its sandbox."""
+    from grader.cases import preload
+
+    if exercise.framework == "torch" and exercise.name not in _PRELOADED:
+        _PRELOADED.add(exercise.name)  # once, even if an import fails (the student's process tries again)
+        if any(name not in sys.modules for name in exercise.preload):
+            preload([exercise])
+            _freeze()
+
+
+def _preload_rest(exercises: dict) -> None:  # pragma: no cover - runs in the zygote
+    """Import every exercise's preloaded modules, while a sandbox runs (they are imports only)."""
+    for exercise in exercises.values():
+        _preload_for(exercise)
 
 
 def _read_source(fd: int) -> str:  # pragma: no cover - runs in the sandbox's first process
@@ -361,6 +391,7 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
             return
         name, offset, filename, ctx, plan, hidden = pickle.loads(data)
         exercise = exercises[name]
+        _preload_for(exercise)
         select_hidden_modules(plan.hide)  # here, not in the child: see its docstring
         read_fd, write_fd = os.pipe()
         pid = os.fork()
@@ -384,6 +415,10 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
         os.close(write_fd)
         for fd in fds:
             os.close(fd)
+        # The other exercises' lazy imports, while this sandbox already runs (the first sandbox would
+        # otherwise wait for all of them): a child forked before an import simply does not hold it.
+        # Before answering, so that the child's exit is reported as soon as it happens.
+        _preload_rest(exercises)
         socket.send_fds(sock, [json.dumps(["spawned", pid]).encode()], [read_fd])
         os.close(read_fd)
         _, status = os.waitpid(pid, 0)

@@ -15,7 +15,7 @@ Two measurements, printed as tables:
 
 Usage::
 
-    python tests/benchmarks/profile_grading.py [--submission solutions] [--floor-only]
+    python tests/benchmarks/profile_grading.py [--submission solutions] [--warm N] [--floor-only]
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def floor(exercises) -> None:
     print(f"{'total':<40} {total_wall:8.3f} {total_cpu:8.3f}")
 
 
-def profile_run(pm, exercises, submission: Path) -> None:
+def profile_run(pm, exercises, submission: Path, warm: int = 0) -> None:
     """One ``grade`` with its steps timed from the grader's side."""
     from grader import grading
     from grader.process import channel, sandbox, supervisor
@@ -128,9 +128,21 @@ def profile_run(pm, exercises, submission: Path) -> None:
 
     supervisor.run_exercise = run_exercise
     start = time.perf_counter()
-    report = grading.grade(pm, exercises, submission, device="cpu")
-    total = time.perf_counter() - start
-    print(f"\ngrade(): {total:.2f} s, score {sum(c.score for e in report.exercises for c in e.checks)}")
+    if warm:
+        # One warm student of a batch: the grader and its zygotes exist, the expected values are known.
+        with grading.Grader(pm, exercises, "cpu", exclude=(submission,)) as grader:
+            grader.grade(submission, report=False)
+            spans.clear()
+            marks.clear()
+            t0 = start = time.perf_counter()
+            for _ in range(warm):
+                report = grader.grade(submission, report=False)
+            total = (time.perf_counter() - start) / warm
+    else:
+        report = grading.grade(pm, exercises, submission, device="cpu")
+        total = time.perf_counter() - start
+    what = f"one warm student (mean of {warm})" if warm else "grade()"
+    print(f"\n{what}: {total:.2f} s, score {sum(c.score for e in report.exercises for c in e.checks)}")
     for at, text in sorted(marks):
         print(f"  exercise started at {at:6.2f} s: {text}")
     print(f"{'step':<34} {'count':>5} {'total (s)':>9} {'mean (ms)':>9}")
@@ -142,6 +154,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submission", default="solutions")
     parser.add_argument("--floor-only", action="store_true")
+    parser.add_argument("--warm", type=int, default=0, metavar="N",
+                        help="profile N warm students of a batch (one Grader) instead of one run")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from grader.manager import collect_exercises, get_plugin_manager
@@ -149,7 +163,7 @@ def main() -> None:
     pm = get_plugin_manager()
     exercises = list(collect_exercises(pm).values())
     if not args.floor_only:
-        profile_run(pm, exercises, (ROOT / args.submission).resolve())
+        profile_run(pm, exercises, (ROOT / args.submission).resolve(), args.warm)
     floor(exercises)
 
 
