@@ -84,8 +84,23 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def stored_name(name: str) -> str:
-    """The name as text for the gradebook: exact, except bytes that are not UTF-8 (``\\xNN``)."""
-    return os.fsencode(name).decode("utf-8", "backslashreplace")
+    r"""The name as text for the gradebook, one text per name (no two folders share a row).
+
+    A name that is UTF-8 without a backslash is kept exactly. Any other name
+    is escaped: a backslash doubled, each byte that is not UTF-8 written
+    ``\xNN``. Every escaped name holds a backslash and the escapes read back
+    one way only, so a folder named ``caf\xe9`` in UTF-8 (with a backslash)
+    and a folder whose name is the bytes ``caf`` and 0xE9 get different texts.
+    """
+    raw = os.fsencode(name)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if "\\" not in text:
+            return text
+    return raw.replace(b"\\", b"\\\\").decode("utf-8", "backslashreplace")
 
 
 _STEM_WITH_HASH = re.compile(r"-[0-9a-f]{8}$")
