@@ -242,6 +242,48 @@ def test_solution_check_catches_a_visible_import():
     assert _solution_mentions(".. testsetup:: x\n\n   import numpy\n\n>>> from solutions.bow import f\n") != []
 
 
+def _own_files() -> dict[str, bool]:
+    """The files of instructors.rst's "Adding an exercise", ``<name>`` in each: whether it is required."""
+    text = _read("instructors.rst")
+    section = text.split("\nAdding an exercise\n------------------\n", 1)[1].split("\n-----", 1)[0]
+    entries = re.findall(r"^``([^`\s]*<name>[^`\s]*)``\n((?:    .*\n)+)", section, flags=re.MULTILINE)
+    return {pattern: not body.lstrip().startswith("Optional") for pattern, body in entries}
+
+
+def _tracked_files() -> list[str]:
+    """Every file of the checkout that git does not ignore (committed or not)."""
+    import shutil
+    import subprocess
+
+    root = DOCS.parent
+    if shutil.which("git") is None or not (root / ".git").exists():
+        pytest.skip("needs a git checkout")
+    done = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=root, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return [path for path in done.stdout.splitlines() if (root / path).is_file()]
+
+
+def test_an_exercise_is_the_files_the_instructors_guide_lists(catalog):
+    """Every built-in exercise has the files "Adding an exercise" lists, and no other file is named after one."""
+    own = _own_files()
+    assert "solutions/<name>.py" in own and "grader/catalog/<name>.py" in own and own["tests/catalog/test_<name>.py"]
+    assert own["grader/oracles/<name>.py"] is False
+    for name in catalog:
+        missing = [p.replace("<name>", name) for p, required in own.items() if required]
+        missing = [path for path in missing if not (DOCS.parent / path).is_file()]
+        assert missing == [], f"exercise {name!r} lacks {missing} (docs/instructors.rst, Adding an exercise)"
+    listed = {p.replace("<name>", name) for p in own for name in catalog}
+    named = [
+        path
+        for path in _tracked_files()
+        if any({name, f"test_{name}"} & {part.split(".")[0] for part in Path(path).parts} for name in catalog)
+    ]
+    unlisted = sorted(set(named) - listed)
+    assert unlisted == [], f"files named after an exercise that docs/instructors.rst does not list: {unlisted}"
+
+
 # --- pages ----------------------------------------------------------------------------
 
 

@@ -296,6 +296,7 @@ def _inspect_autograd_usage(source: str) -> list[str]:
 
 EXERCISE = Exercise(
     name="autograd_basics",
+    unit=4,
     title="Letting autograd do the backward pass (torch)",
     reference="solutions.autograd_basics",
     oracles="grader.oracles.autograd_basics",

@@ -323,6 +323,7 @@ def _predict(module, inputs, ctx):
 
 EXERCISE = Exercise(
     name="bow",
+    unit=6,
     title="A logistic-regression bag-of-words classifier (torch)",
     reference="solutions.bow",
     framework="torch",

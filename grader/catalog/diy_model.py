@@ -124,6 +124,7 @@ def _leaves_inputs(module, inputs, ctx):
 
 EXERCISE = Exercise(
     name="diy_model",
+    unit=1,
     title="A one-layer network by hand (numpy)",
     reference="solutions.diy_model",
     oracles="grader.oracles.diy_model",

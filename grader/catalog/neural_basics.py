@@ -287,6 +287,7 @@ def _leaves_inputs(module, inputs, ctx):
 
 EXERCISE = Exercise(
     name="neural_basics",
+    unit=5,
     title="Affine maps, non-linearities and losses from elementary operations (torch)",
     reference="solutions.neural_basics",
     oracles="grader.oracles.neural_basics",

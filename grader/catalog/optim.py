@@ -385,6 +385,7 @@ def _leaves_inputs(module, inputs, ctx):
 
 EXERCISE = Exercise(
     name="optim",
+    unit=2,
     title="Optimizers by hand: Adam and SGD with momentum (numpy)",
     reference="solutions.optim",
     oracles="grader.oracles.optim",

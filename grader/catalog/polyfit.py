@@ -168,6 +168,7 @@ FIT_HINT = (
 
 EXERCISE = Exercise(
     name="polyfit",
+    unit=3,
     title="Fitting sin(x) with a cubic, gradients by hand (numpy)",
     reference="solutions.polyfit",
     oracles="grader.oracles.polyfit",

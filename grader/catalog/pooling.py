@@ -253,6 +253,7 @@ def _leaves_inputs(module, inputs, ctx):
 
 EXERCISE = Exercise(
     name="pooling",
+    unit=7,
     title="Pooling and the shapes around it (torch)",
     reference="solutions.pooling",
     oracles="grader.oracles.pooling",

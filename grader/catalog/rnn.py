@@ -224,6 +224,7 @@ def _as_arrays(value):
 
 EXERCISE = Exercise(
     name="rnn",
+    unit=8,
     title="Define-by-run recurrence: an RNN as a loop over a cell (torch)",
     reference="solutions.rnn",
     oracles="grader.oracles.rnn",

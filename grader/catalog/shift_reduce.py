@@ -455,6 +455,7 @@ def _leaves_inputs(module, inputs, ctx):
 
 EXERCISE = Exercise(
     name="shift_reduce",
+    unit=9,
     title="The SPINN stack machine: shift-reduce parsing, TreeLSTM and batching (torch)",
     reference="solutions.shift_reduce",
     oracles="grader.oracles.shift_reduce",
