@@ -38,8 +38,9 @@ def forbid(
     def inspect(source: str) -> list[str]:
         try:
             tree = ast.parse(source)
-        except SyntaxError as exc:
-            return [f"line {exc.lineno}: the file does not parse: {exc.msg}"]
+        except SyntaxError as exc:  # a null byte gives no line number
+            where = f"line {exc.lineno}: " if exc.lineno else ""
+            return [f"{where}the file does not parse: {exc.msg}"]
         except (RecursionError, MemoryError, ValueError):
             return ["the file could not be parsed"]
         problems: list[str] = []
