@@ -7,9 +7,9 @@ importing a figure module (to read its captions) costs nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 #: The ``docs`` folder.
 DOCS = Path(__file__).resolve().parents[3]

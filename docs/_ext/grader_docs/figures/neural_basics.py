@@ -33,8 +33,14 @@ def draw_neural_basics(path: Path) -> None:
     naive = -torch.log(torch.exp(pairs[:, 0]) / torch.exp(pairs).sum(dim=1))
     right.plot(margins.numpy(), naive.numpy(), color=RED, ls="--", label="−log(eᵐ / Σ e) (naive)")
     broken = ~torch.isfinite(naive)
-    right.plot(margins[broken][::8].numpy(), torch.zeros(int(broken.sum()))[::8].numpy(), "x", color=RED, ms=4,
-               label="naive gives inf or nan")
+    right.plot(
+        margins[broken][::8].numpy(),
+        torch.zeros(int(broken.sum()))[::8].numpy(),
+        "x",
+        color=RED,
+        ms=4,
+        label="naive gives inf or nan",
+    )
     right.set_xlabel("logit margin m")
     right.set_title("Stable for |m| up to 10⁴ (naive: inf, nan)")
     right.legend(frameon=False, fontsize=8)

@@ -31,8 +31,15 @@ def draw_pooling(path: Path) -> None:
         for i in range(cells):
             padding = i < pad or i >= pad + length
             left.add_patch(
-                patches.Rectangle((i, top), 0.95, 0.8, facecolor="white" if padding else "#dbe9f6",
-                                  edgecolor=GREY, hatch="///" if padding else None, lw=0.8)
+                patches.Rectangle(
+                    (i, top),
+                    0.95,
+                    0.8,
+                    facecolor="white" if padding else "#dbe9f6",
+                    edgecolor=GREY,
+                    hatch="///" if padding else None,
+                    lw=0.8,
+                )
             )
         for j in range(out):
             start = j * s

@@ -26,8 +26,9 @@ def draw_rnn(path: Path) -> None:
     shape = lambda t: "(" + ", ".join(str(n) for n in t.shape) + ")"  # noqa: E731
     for t in range(steps):
         x0 = 1.6 + 2.0 * t
-        top.add_patch(patches.FancyBboxPatch((x0, 1.0), 1.1, 0.8, boxstyle="round,pad=0.05",
-                                             facecolor="#dbe9f6", edgecolor=BLUE))
+        top.add_patch(
+            patches.FancyBboxPatch((x0, 1.0), 1.1, 0.8, boxstyle="round,pad=0.05", facecolor="#dbe9f6", edgecolor=BLUE)
+        )
         top.text(x0 + 0.55, 1.4, "cell", ha="center", va="center")
         top.annotate("", (x0 + 0.55, 1.0), (x0 + 0.55, 0.35), arrowprops={"arrowstyle": "->"})
         top.text(x0 + 0.55, 0.15, f"x_{t + 1}  {shape(inputs[t])}", ha="center", fontsize=8)
@@ -46,12 +47,28 @@ def draw_rnn(path: Path) -> None:
     for row, n in enumerate(lengths):
         for t in range(max(lengths)):
             active = t < n
-            bottom.add_patch(patches.Rectangle((t, -row), 0.9, 0.7, facecolor="#dbe9f6" if active else "white",
-                                               edgecolor=BLUE if active else GREY, ls="-" if active else ":"))
-            bottom.text(t + 0.45, -row + 0.35, f"x{t + 1}" if active else "pad", ha="center", va="center",
-                        fontsize=8, color="black" if active else GREY)
-        bottom.text(max(lengths) + 0.2, -row + 0.35, f"→ result[{row}] = h_{n} of sequence {row}", va="center",
-                    fontsize=8)
+            bottom.add_patch(
+                patches.Rectangle(
+                    (t, -row),
+                    0.9,
+                    0.7,
+                    facecolor="#dbe9f6" if active else "white",
+                    edgecolor=BLUE if active else GREY,
+                    ls="-" if active else ":",
+                )
+            )
+            bottom.text(
+                t + 0.45,
+                -row + 0.35,
+                f"x{t + 1}" if active else "pad",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="black" if active else GREY,
+            )
+        bottom.text(
+            max(lengths) + 0.2, -row + 0.35, f"→ result[{row}] = h_{n} of sequence {row}", va="center", fontsize=8
+        )
     bottom.set_xlim(-0.2, max(lengths) + 4.5)
     bottom.set_ylim(-len(lengths) + 0.5, 1.0)
     bottom.axis("off")

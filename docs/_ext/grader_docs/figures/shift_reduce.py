@@ -32,8 +32,15 @@ def draw_spinn_tree(path: Path) -> None:
         """Draw the subtree; return its (x, height)."""
         if isinstance(node, str):
             x = next(leaves)
-            axis.text(x, 0, node, ha="center", va="top", fontsize=11,
-                      bbox={"boxstyle": "round", "facecolor": "#dbe9f6", "edgecolor": BLUE})
+            axis.text(
+                x,
+                0,
+                node,
+                ha="center",
+                va="top",
+                fontsize=11,
+                bbox={"boxstyle": "round", "facecolor": "#dbe9f6", "edgecolor": BLUE},
+            )
             return x, 0
         (xl, hl), (xr, hr) = place(node[0]), place(node[1])
         x, h = (xl + xr) / 2, max(hl, hr) + 1
@@ -89,12 +96,22 @@ def draw_spinn_steps(path: Path) -> None:
         for item in stack_now:
             text = item if len(item) < 38 else item[:35] + "…"
             width = 0.09 + 0.075 * len(text)
-            axis.text(x, y, text, fontsize=7.5, va="center", family="monospace",
-                      bbox={"boxstyle": "square,pad=0.15", "facecolor": "#fde8d4" if item.startswith("(") else
-                            "#dbe9f6", "edgecolor": GREY, "lw": 0.5})
+            axis.text(
+                x,
+                y,
+                text,
+                fontsize=7.5,
+                va="center",
+                family="monospace",
+                bbox={
+                    "boxstyle": "square,pad=0.15",
+                    "facecolor": "#fde8d4" if item.startswith("(") else "#dbe9f6",
+                    "edgecolor": GREY,
+                    "lw": 0.5,
+                },
+            )
             x += width + 0.12
-        axis.text(7.4, y, " ".join(buffer_now) or "(empty)", fontsize=7.5, va="center", family="monospace",
-                  color=GREY)
+        axis.text(7.4, y, " ".join(buffer_now) or "(empty)", fontsize=7.5, va="center", family="monospace", color=GREY)
     save(fig, path)
 
 
