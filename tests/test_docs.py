@@ -188,7 +188,9 @@ def test_every_exercise_has_its_lesson(catalog):
         assert prose.is_file(), f"docs/exercises/{name}.rst is missing (the idea, the shapes, a worked example)"
         text = prose.read_text(encoding="utf-8")
         assert f".. doctest:: {name}" in text, f"docs/exercises/{name}.rst has no '.. doctest:: {name}' example"
-        assert figures.FIGURES.get(name), f"no figure for {name} in docs/_ext/grader_docs/figures.py"
+        assert figures.figures_of(name), f"no FIGURES in docs/_ext/grader_docs/figures/{name}.py"
+    orphans = sorted(set(figures.modules()) - set(catalog))
+    assert orphans == [], f"figure modules of no exercise (drawn by nothing): {orphans}"
 
 
 def test_exercise_pages_document_stubs_and_checks(catalog):
@@ -270,6 +272,7 @@ def test_an_exercise_is_the_files_the_instructors_guide_lists(catalog):
     own = _own_files()
     assert "solutions/<name>.py" in own and "grader/catalog/<name>.py" in own and own["tests/catalog/test_<name>.py"]
     assert own["grader/oracles/<name>.py"] is False
+    assert own["docs/_ext/grader_docs/figures/<name>.py"], "an exercise's figures are its own module"
     for name in catalog:
         missing = [p.replace("<name>", name) for p, required in own.items() if required]
         missing = [path for path in missing if not (DOCS.parent / path).is_file()]
@@ -282,6 +285,31 @@ def test_an_exercise_is_the_files_the_instructors_guide_lists(catalog):
     ]
     unlisted = sorted(set(named) - listed)
     assert unlisted == [], f"files named after an exercise that docs/instructors.rst does not list: {unlisted}"
+
+
+def _names_an_exercise(text: str, names) -> list[str]:
+    """The exercises ``text`` dispatches on: as a string, or as a reference module it imports."""
+    return [name for name in names if re.search(rf"""["']{name}["']|\bsolutions(\.|\s+import\s+){name}\b""", text)]
+
+
+def test_names_an_exercise_finds_a_registry_and_an_import():
+    assert _names_an_exercise('FIGURES = {"bow": (draw_bow,)}', ["bow", "rnn"]) == ["bow"]
+    assert _names_an_exercise("from solutions import rnn as ref", ["bow", "rnn"]) == ["rnn"]
+    assert _names_an_exercise("torch.optim.SGD and a rnn cell", ["optim", "rnn"]) == []
+
+
+def test_adding_an_exercise_edits_no_shared_docs_file(catalog):
+    """The docs extension names no exercise outside the exercise's own figure module."""
+    figures, _ = _figures()
+    own = {figures.module_path(name) for name in catalog}
+    shared = sorted(path for path in (DOCS / "_ext").rglob("*.py") if path not in own)
+    assert figures.FOLDER / "__init__.py" in shared and figures.FOLDER / "_common.py" in shared
+    named = {
+        str(path.relative_to(DOCS.parent)): found
+        for path in shared
+        if (found := _names_an_exercise(path.read_text(encoding="utf-8"), catalog))
+    }
+    assert named == {}, f"shared files that name exercises (to edit for every new one): {named}"
 
 
 # --- pages ----------------------------------------------------------------------------
