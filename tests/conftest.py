@@ -60,4 +60,3 @@ def grade_source(tmp_path, pm, exercises):
         return report.exercises[0]
 
     return run
-

@@ -77,7 +77,7 @@ def shift(x, offset):
     ### END SOLUTION
 '''
 
-GOOD_SUITE = '''
+GOOD_SUITE = """
 from grader.testing import Alternative, Broken, Suite
 
 SUITE = Suite(
@@ -96,10 +96,10 @@ SUITE = Suite(
         Alternative("multiply", "np.asarray(x, dtype=np.float64) * factor", "np.multiply(x, factor, dtype=np.float64)"),
     ],
 )
-'''
+"""
 
 # Each entry declares something the grader does not do.
-WRONG_SUITE = '''
+WRONG_SUITE = """
 from grader.testing import Broken, Suite
 
 ADDS = ("np.asarray(x, dtype=np.float64) * factor", "np.asarray(x, dtype=np.float64) + factor")
@@ -114,7 +114,7 @@ SUITE = Suite(
         Broken("names-no-check", *ADDS, fails={"scale_value"}, says="scale"),
     ],
 )
-'''
+"""
 
 
 def _pack(root: Path, tests: dict[str, str]) -> tuple[Path, dict]:
@@ -142,7 +142,11 @@ def _pack(root: Path, tests: dict[str, str]) -> tuple[Path, dict]:
 def _pytest(project: Path, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "tests"],
-        cwd=project, env=env, capture_output=True, text=True, timeout=300,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

@@ -10,8 +10,9 @@ belong in the instructor's tests, never in anything shipped to students.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import AbstractSet, Callable, Iterable, Sequence
 
 Edit = tuple[str, str]
 Rewrite = Callable[[str], str]

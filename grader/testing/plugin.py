@@ -161,8 +161,9 @@ def _broken(exercise, broken: Broken, result) -> None:
     names = [c.name for c in exercise.checks]
     unknown = sorted(set(broken.fails) - set(names))
     if unknown:
-        raise SuiteFailure(f"fails names {unknown[0]!r}, which is not a check of the exercise (its checks: "
-                           f"{', '.join(names)})")
+        raise SuiteFailure(
+            f"fails names {unknown[0]!r}, which is not a check of the exercise (its checks: {', '.join(names)})"
+        )
     failing = _failing(result)
     extra = [failing[name] for name in names if name in failing and name not in broken.fails]
     passed = [name for name in names if name in broken.fails and name not in failing]
@@ -178,7 +179,8 @@ def _broken(exercise, broken: Broken, result) -> None:
         raise SuiteFailure(f"the feedback of its failing checks never says {broken.says!r}:{_listing(declared)}")
     specs = {c.name: c for c in exercise.checks}
     unnamed = [
-        c for c in declared
+        c
+        for c in declared
         if not set(exercise.requirements(specs[c.name])) & set(failing)
         and not _names_function(specs[c.name], exercise.name, c.message)
     ]

@@ -89,8 +89,7 @@ BROKEN = [
     Broken(
         "fit-legendre-formula-instead-of-apply",
         "        y_pred = params[0] + params[1] * LegendreP3.apply(params[2] + params[3] * x)",
-        "        z = params[2] + params[3] * x\n"
-        "        y_pred = params[0] + params[1] * 0.5 * (5 * z**3 - 3 * z)",
+        "        z = params[2] + params[3] * x\n        y_pred = params[0] + params[1] * 0.5 * (5 * z**3 - 3 * z)",
         fails={"fit_legendre_uses_function"},
         says="steps whose gradient went through LegendreP3.backward",
     ),
@@ -158,7 +157,7 @@ BROKEN += [
 ]
 
 # Scalar parameters a, b, c, d, P3 = LegendreP3.apply and manual zeroing, as in the seed.
-TUTORIAL = '''
+TUTORIAL = """
 import torch
 
 
@@ -203,7 +202,7 @@ def fit_legendre(x, y, params0, lr=5e-6, steps=2000):
                 p -= lr * p.grad
                 p.grad.zero_()
     return torch.stack([a, b, c, d]).detach(), losses
-'''
+"""
 
 SUITE = Suite(
     "autograd_basics",
@@ -235,7 +234,7 @@ def test_numpy_oracle_agrees_with_the_reference():
     "source, problems",
     [
         pytest.param(
-            "def fit_autograd(x, y, coeffs0, lr=1e-6, steps=2000):\n    \"\"\"Doc.\"\"\"\n    raise NotImplementedError\n",
+            'def fit_autograd(x, y, coeffs0, lr=1e-6, steps=2000):\n    """Doc."""\n    raise NotImplementedError\n',
             [],
             id="stub-says-nothing",
         ),

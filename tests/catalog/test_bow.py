@@ -5,7 +5,6 @@ make_target, so a mistake there also shows in the training checks: the
 expected sets below say so.
 """
 
-
 from grader.testing import Alternative, Broken, Suite
 
 NAME = "bow"

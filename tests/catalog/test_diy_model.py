@@ -18,8 +18,14 @@ SUITE = Suite(
             "sigmoid-float32",
             "    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))",
             "    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z)).astype(np.float32)",
-            fails={"sigmoid_values", "sigmoid_stable", "forward_values", "grad_autograd", "inputs_unchanged",
-                   "numpy_only"},
+            fails={
+                "sigmoid_values",
+                "sigmoid_stable",
+                "forward_values",
+                "grad_autograd",
+                "inputs_unchanged",
+                "numpy_only",
+            },
             says="dtype",
         ),
         Broken(

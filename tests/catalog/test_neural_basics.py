@@ -1,6 +1,5 @@
 """neural_basics: the reference passes; each realistic mistake loses exactly its checks."""
 
-
 from grader.testing import Alternative, Broken, Suite
 
 NAME = "neural_basics"

@@ -7,8 +7,8 @@ separate first-step check is that a counter or state bug keeps step 1 right.
 
 import re
 
-from grader.testing import Broken, Suite
 from grader.catalog.optim import EXERCISE as OPTIM
+from grader.testing import Broken, Suite
 
 ADAM_CHECKS = {
     "adam_first_step",
@@ -82,9 +82,7 @@ BROKEN = [
                 "        if self.m is None:\n"
                 "            self.m = np.zeros_like(weight)\n"
                 "            self.v = np.zeros_like(weight)\n",
-                "        self.t = 0\n"
-                "        self.m = np.zeros_like(weight)\n"
-                "        self.v = np.zeros_like(weight)\n",
+                "        self.t = 0\n        self.m = np.zeros_like(weight)\n        self.v = np.zeros_like(weight)\n",
             )
         ],
         fails=ADAM_AFTER_STEP_1 | {"inputs_unchanged", "numpy_only"},

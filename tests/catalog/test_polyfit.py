@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from grader.testing import Alternative, Broken, Suite
 from grader.catalog.polyfit import EXERCISE as POLYFIT
+from grader.testing import Alternative, Broken, Suite
 
 FIT_CHECKS = {"fit_losses", "fit_coeffs", "fit_defaults"}
 
@@ -143,7 +143,7 @@ BROKEN = [
 ]
 
 # The article's loop (scalars a, b, c, d, x ** k powers) is a correct answer.
-SEED_FORMULATION = '''
+SEED_FORMULATION = """
 import numpy as np
 
 
@@ -174,7 +174,7 @@ def fit(x, y, coeffs0, lr=1e-6, steps=2000):
         c -= lr * (grad_y_pred * x ** 2).sum()
         d -= lr * (grad_y_pred * x ** 3).sum()
     return np.array([a, b, c, d]), losses
-'''
+"""
 
 SUITE = Suite(
     "polyfit",

@@ -59,7 +59,9 @@ BROKEN = [
     ),
     Broken(
         "copies-the-cell-into-nn-rnn",
-        "    h = h0\n    outputs = []\n    for x_t in inputs:  # iterating a tensor walks its first (time) axis\n" + LOOP + RETURN,
+        "    h = h0\n    outputs = []\n    for x_t in inputs:  # iterating a tensor walks its first (time) axis\n"
+        + LOOP
+        + RETURN,
         USES_NN_RNN,
         fails={"own_loop", "run_rnn_outputs", "run_rnn_last", "run_rnn_grad", "inputs_unchanged"},
         says="torch.nn.RNN",
@@ -99,8 +101,8 @@ SUITE = Suite("rnn", max_score=11, broken=BROKEN)
 
 def test_oracles_agree_with_the_reference_on_fresh_seeds():
     """The nn.RNN oracles and the reference agree beyond the catalog's own seed."""
-    import solutions.rnn as reference
     import grader.oracles.rnn as oracles
+    import solutions.rnn as reference
     from grader.catalog.rnn import EXERCISE
     from grader.checking.values import mismatch
     from grader.exercise import Check, Context

@@ -48,14 +48,18 @@ TRACKER_AFTER_STEP = TRACKER_AND_STEP.replace("        state = tracker(state, b,
     "        state = tracker(state, b, s1, s2)\n"
 )
 CELL = "        c = torch.tanh(a) * torch.sigmoid(i) + torch.sigmoid(f1) * c_l + torch.sigmoid(f2) * c_r\n"
-FORWARD = """        (h_l, c_l), (h_r, c_r) = left, right
+FORWARD = (
+    """        (h_l, c_l), (h_r, c_r) = left, right
         z = self.left(h_l) + self.right(h_r)
         if tracking is not None:
             z = z + self.track(tracking[0])
         a, i, f1, f2, o = z.chunk(5, dim=1)
-""" + CELL + """        h = torch.sigmoid(o) * torch.tanh(c)
+"""
+    + CELL
+    + """        h = torch.sigmoid(o) * torch.tanh(c)
         return h, c
 """
+)
 NO_GRAD_FORWARD = "        with torch.no_grad():\n" + "".join("    " + line + "\n" for line in FORWARD.splitlines())
 BATCHED_REDUCE = """        if reducing:
             k = len(reducing)
@@ -96,9 +100,9 @@ BROKEN = [
     Broken(
         "pops-left-before-right",
         POP_ORDER,
-        POP_ORDER.replace("right = stack.pop()", "RIGHT").replace("left = stack.pop()", "right = stack.pop()").replace(
-            "RIGHT", "left = stack.pop()"
-        ),
+        POP_ORDER.replace("right = stack.pop()", "RIGHT")
+        .replace("left = stack.pop()", "right = stack.pop()")
+        .replace("RIGHT", "left = stack.pop()"),
         fails={"shift_reduce_values", "transitions_to_tree", "inputs_unchanged"},
         says="shift_reduce",
     ),
@@ -113,8 +117,10 @@ BROKEN = [
         "empty-stack-raises-index-error",
         "            if len(stack) < 2:\n"
         '                raise ValueError(f"step {step}: reduce needs two items on the stack, found {len(stack)}")\n'
-        "            right = stack.pop()\n            left = stack.pop()\n            stack.append(reduce(left, right))\n",
-        "            right = stack.pop()\n            left = stack.pop()\n            stack.append(reduce(left, right))\n",
+        "            right = stack.pop()\n            left = stack.pop()\n"
+        "            stack.append(reduce(left, right))\n",
+        "            right = stack.pop()\n            left = stack.pop()\n"
+        "            stack.append(reduce(left, right))\n",
         fails={"shift_reduce_invalid"},
         says="IndexError",
     ),
