@@ -19,6 +19,7 @@ import pytest
 
 from grader.cases import hidden_key, make_cases
 from grader.release import grading_digest
+from grader.testing import Suite
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "release-test-secret-3141"
@@ -131,14 +132,12 @@ def test_the_release_holds_no_broken_variant(release):
     variants = []
     for path in sorted((ROOT / "tests" / "catalog").glob("test_*.py")):
         module = importlib.import_module(f"tests.catalog.{path.stem}")
-        for param in getattr(module, "BROKEN", []):
-            values = getattr(param, "values", param)
-            new = values[1] if len(values) > 1 else ""
-            if not isinstance(new, str):
-                continue
-            lines = new.strip().splitlines()
-            if len(new.strip()) >= 24 and not all(line.startswith(("import ", "from ")) for line in lines):
-                variants.append(new.strip())  # a mistake written out (not just an import)
+        suites = [value for value in vars(module).values() if isinstance(value, Suite)]
+        for broken in (broken for suite in suites for broken in suite.broken):
+            for _, new in broken.edits:
+                lines = new.strip().splitlines()
+                if len(new.strip()) >= 24 and not all(line.startswith(("import ", "from ")) for line in lines):
+                    variants.append(new.strip())  # a mistake written out (not just an import)
     assert variants
     assert not [v for v in variants if v in text][:3]
 
