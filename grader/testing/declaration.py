@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from typing import AbstractSet  # noqa: UP035 (the docs resolve it; not collections.abc.Set)
 
 Edit = tuple[str, str]
 Rewrite = Callable[[str], str]
