@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from grader.exercise import Context
+from grader.exercise import Context, Probe
 
 #: Preload for exercises that call ``backward`` with an explicit gradient:
 #: torch then imports its symbolic-shapes machinery (and sympy), ~0.5 s.
@@ -63,3 +63,57 @@ def raised(fn: Callable, *args: Any, expected: type[BaseException] = ValueError,
 def copies(inputs: Mapping[str, Any]) -> dict:
     """Deep copies of the inputs, so a probe can hand out values it may check later."""
     return {key: copy.deepcopy(value) for key, value in inputs.items()}
+
+
+def calls(function: str, *names: str) -> Probe:
+    """A probe that calls ``module.<function>`` with the case's inputs ``names``, in order.
+
+    ``calls("diy_mse_loss", "y_pred", "y_true")`` is the probe
+    ``lambda module, inputs, ctx: module.diy_mse_loss(inputs["y_pred"], inputs["y_true"])``:
+    it returns what the function returns.
+    """
+
+    def probe(module: Any, inputs: Mapping[str, Any], ctx: Context) -> Any:
+        return getattr(module, function)(*(inputs[name] for name in names))
+
+    probe.__name__ = probe.__qualname__ = f"calls_{function}"
+    return probe
+
+
+def on_copies(run: Callable[[Any, dict, Context], Any], hand_out: Callable[..., dict] | None = None) -> Probe:
+    """The probe of a check that the code under test leaves its arguments unchanged.
+
+    The probe hands ``run(module, given, ctx)`` copies of the case's inputs
+    (:func:`copies`, or ``hand_out(inputs, ctx)``, say tensors made from
+    them), lets it call the code under test with them (errors propagate: the
+    calls must run to completion), and returns the copies as they are
+    afterwards, to compare exactly with the inputs as they were.
+    """
+
+    def probe(module: Any, inputs: Mapping[str, Any], ctx: Context) -> dict:
+        given = copies(inputs) if hand_out is None else hand_out(inputs, ctx)
+        run(module, given, ctx)
+        return given
+
+    probe.__name__ = probe.__qualname__ = getattr(run, "__name__", "on_copies")
+    return probe
+
+
+def tensors(inputs: Mapping[str, Any], ctx: Context) -> dict:
+    """Every input as a tensor on the grading device (see :func:`tensor`)."""
+    return {key: tensor(value, ctx) for key, value in inputs.items()}
+
+
+def backward(out: Any, upstream: Any, leaves: Any) -> list:
+    """Backpropagate ``upstream`` from ``out``; the gradients of ``leaves``.
+
+    A wrong output (not a tensor, of another shape than ``upstream``, cut
+    from the graph) is for the comparison of the output to report: its
+    gradients come back as ``None``, one for each leaf.
+    """
+    import torch
+
+    if isinstance(out, torch.Tensor) and out.requires_grad and out.shape == upstream.shape:
+        out.backward(upstream)
+        return [leaf.grad for leaf in leaves]
+    return [None] * len(leaves)
