@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Callable
 
-from grader.checking import forbidden
+import grader.checking.forbidden as forbidden
 from grader.exercise import CaseFactory, Check, Exercise, Probe, SourceCheck
 
 #: The description of most "inputs unchanged" checks.
