@@ -104,6 +104,15 @@ def tensors(inputs: Mapping[str, Any], ctx: Context) -> dict:
     return {key: tensor(value, ctx) for key, value in inputs.items()}
 
 
+def arrays(value: Any) -> Any:
+    """Tensors as NumPy arrays (detached, on the CPU), through dicts and lists."""
+    if isinstance(value, dict):
+        return {key: arrays(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [arrays(v) for v in value]
+    return value.detach().cpu().numpy()
+
+
 def backward(out: Any, upstream: Any, leaves: Any) -> list:
     """Backpropagate ``upstream`` from ``out``; the gradients of ``leaves``.
 
