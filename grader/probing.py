@@ -83,11 +83,17 @@ def calls(function: str, *names: str) -> Probe:
 def on_copies(run: Callable[[Any, dict, Context], Any], hand_out: Callable[..., dict] | None = None) -> Probe:
     """The probe of a check that the code under test leaves its arguments unchanged.
 
-    The probe hands ``run(module, given, ctx)`` copies of the case's inputs
-    (:func:`copies`, or ``hand_out(inputs, ctx)``, say tensors made from
-    them), lets it call the code under test with them (errors propagate: the
-    calls must run to completion), and returns the copies as they are
-    afterwards, to compare exactly with the inputs as they were.
+    Args:
+        run: ``run(module, given, ctx)`` calls the code under test with the
+            values in ``given`` (errors propagate: the calls must run to
+            completion).
+        hand_out: ``hand_out(inputs, ctx)`` makes ``given`` from the case's
+            inputs (:func:`tensors`, say); by default deep copies
+            (:func:`copies`).
+
+    Returns:
+        A probe returning ``given`` as it is after ``run``, to compare
+        exactly (``rtol=0``, ``atol=0``) with the inputs as they were.
     """
 
     def probe(module: Any, inputs: Mapping[str, Any], ctx: Context) -> dict:
@@ -116,9 +122,15 @@ def arrays(value: Any) -> Any:
 def backward(out: Any, upstream: Any, leaves: Any) -> list:
     """Backpropagate ``upstream`` from ``out``; the gradients of ``leaves``.
 
-    A wrong output (not a tensor, of another shape than ``upstream``, cut
-    from the graph) is for the comparison of the output to report: its
-    gradients come back as ``None``, one for each leaf.
+    Args:
+        out: What the code under test returned.
+        upstream: The gradient of ``out``, a tensor.
+        leaves: The tensors (or parameters) whose gradients are wanted.
+
+    Returns:
+        One gradient per leaf. A wrong output (not a tensor, of another
+        shape than ``upstream``, cut from the graph) is left for the
+        comparison of the output to report: its gradients are ``None``.
     """
     import torch
 

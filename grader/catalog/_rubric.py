@@ -8,8 +8,9 @@ reference module, nor torch.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 import grader.checking.forbidden as forbidden
 from grader.exercise import CaseFactory, Check, Exercise, Probe, SourceCheck

@@ -214,13 +214,13 @@ def _mutation_cases(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-def _calls(module, given, ctx):
+def _call_all(module, given, ctx):
     module.LegendreP3.apply(given["x"])
     module.fit_autograd(given["x"], given["y"], given["coeffs0"], lr=1e-3, steps=3)
     module.fit_legendre(given["x"], given["y"], given["params0"], lr=1e-3, steps=3)
 
 
-_leaves_inputs = on_copies(_calls, hand_out=tensors)
+_leaves_inputs = on_copies(_call_all, hand_out=tensors)
 
 
 # --- source -------------------------------------------------------------------
