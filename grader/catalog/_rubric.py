@@ -20,7 +20,14 @@ NO_FUNCTION_MODIFIES = "No function modifies its arguments in place."
 
 
 def exercise(name: str, *, checks: tuple, **fields: Any) -> Exercise:
-    """The exercise ``name``; a static check declared without a file (see :func:`source_check`) is about ``name.py``."""
+    """The catalog's exercise ``name``: an :class:`~grader.exercise.Exercise`.
+
+    Args:
+        name: The exercise's name, also its file's (``name.py``).
+        checks: Its checks. A static check declared without a file
+            (:func:`source_check`, :func:`numpy_only`) is about ``name.py``.
+        **fields: The exercise's other fields (title, reference, ...).
+    """
     checks = tuple(
         replace(check, function=f"{name}.py") if isinstance(check, SourceCheck) and not check.function else check
         for check in checks
