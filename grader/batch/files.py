@@ -103,6 +103,16 @@ def stored_name(name: str) -> str:
     return raw.replace(b"\\", b"\\\\").decode("utf-8", "backslashreplace")
 
 
+def display_name(name: str) -> str:
+    r"""The name as a person reads it: exact when it is UTF-8, else with ``\xNN`` escapes.
+
+    Unlike :func:`stored_name` this may give two folders one text (the bytes
+    ``caf`` and 0xE9, and the UTF-8 name ``caf\xe9``); it is for reports and
+    the terminal, never for telling students apart.
+    """
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 _STEM_WITH_HASH = re.compile(r"-[0-9a-f]{8}$")
 
 
@@ -122,5 +132,5 @@ def file_stem(name: str) -> str:
 
 def shown(name: str, limit: int = 60) -> str:
     """``name`` for a terminal: control characters and other unprintables escaped, length capped."""
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in stored_name(name))
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in display_name(name))
     return text if len(text) <= limit else text[: limit - 1] + "…"
