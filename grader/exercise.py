@@ -183,6 +183,12 @@ class Exercise:
             the reference it is imported only in the reference process, so
             it may import the plugin module but the plugin module must
             never import it.
+        unit: Where the exercise sits in the course, counting from 1:
+            ``python -m grader list``, reports, the documentation and the
+            README's table list exercises by unit. Exercises without one
+            (``None``, the default, fine for a pack of its own) come after
+            the numbered ones, in the order their plugins declare them;
+            two exercises with the same unit keep that order too.
         plugin: Name of the plugin that declared the exercise (filled in by
             the grader).
     """
@@ -197,6 +203,7 @@ class Exercise:
     memory_limit_mb: int = 2048
     preload: tuple[str, ...] = ()
     oracles: str = ""
+    unit: int | None = None
     plugin: str = field(default="", compare=False)
 
     @property
@@ -250,6 +257,9 @@ def validate(exercise: Any, plugin: str) -> Exercise:
         raise ExerciseDefinitionError(f"{where}: declares no checks")
     if not all(isinstance(m, str) and m for m in exercise.preload):
         raise ExerciseDefinitionError(f"{where}: preload must be a tuple of module names")
+    unit = exercise.unit
+    if unit is not None and (isinstance(unit, bool) or not isinstance(unit, int) or unit < 1):
+        raise ExerciseDefinitionError(f"{where}: unit must be a whole number from 1 up (or None), not {unit!r}")
     if exercise.time_limit <= 0 or exercise.memory_limit_mb <= 0:
         raise ExerciseDefinitionError(f"{where}: limits must be positive")
     seen: set[str] = set()

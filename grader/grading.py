@@ -36,7 +36,7 @@ from typing import Sequence
 import pluggy
 
 from grader import cache
-from grader.process import sandbox, supervisor, view
+from grader.process import lifecycle, sandbox, supervisor, view
 from grader.checking import scoring
 from grader import submission as submitted
 from grader.cases import course_secret, hidden_key, make_cases, preload  # noqa: F401  (make_cases, preload: public here)
@@ -147,7 +147,7 @@ class Grader:
         self.pm = pm
         self.exercises = list(exercises)
         self.time_limit = time_limit
-        sandbox.shield_memory()
+        lifecycle.shield_memory()
         self.release = release_folder() is not None  # a student release: shipped values, public cases only
         store = cache.folder()
         # Every installed exercise's references and oracles are hidden, not only the graded ones'.

@@ -75,11 +75,10 @@ def get_plugin_manager(plugins: Iterable[str] = ()) -> pluggy.PluginManager:
 
 
 def _catalog_modules() -> list[str]:
+    """Every public module of :mod:`grader.catalog`, by name (the course order is the exercises' ``unit``)."""
     from grader import catalog
 
     names = sorted(info.name for info in pkgutil.iter_modules(catalog.__path__) if not info.name.startswith("_"))
-    rank = {name: i for i, name in enumerate(catalog.ORDER)}
-    names.sort(key=lambda name: rank.get(name, len(rank)))
     return [f"grader.catalog.{name}" for name in names]
 
 
@@ -119,6 +118,9 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
 def collect_exercises(pm: pluggy.PluginManager) -> dict[str, Exercise]:
     """Ask every plugin for its exercises; validate and index them by name.
 
+    The index is in course order: by ``Exercise.unit``, then the exercises
+    without one, each group in the order the plugins declare them.
+
     Raises:
         PluginError: for a malformed declaration or a duplicate name, naming
             the plugin(s).
@@ -141,7 +143,13 @@ def collect_exercises(pm: pluggy.PluginManager) -> dict[str, Exercise]:
                 other = exercises[exercise.name].plugin
                 raise PluginError(f"exercise {exercise.name!r} is declared by both {other!r} and {name!r}")
             exercises[exercise.name] = exercise
-    return exercises
+    ordered = sorted(exercises.values(), key=_course_position)
+    return {exercise.name: exercise for exercise in ordered}
+
+
+def _course_position(exercise: Exercise) -> tuple[bool, int]:
+    """Sort key of the course order: numbered units first, by number (a stable sort keeps ties in order)."""
+    return (exercise.unit is None, exercise.unit or 0)
 
 
 def choose_exercises(pm: pluggy.PluginManager, names: Iterable[str]) -> list[Exercise]:

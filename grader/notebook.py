@@ -31,6 +31,16 @@ MAX_CODE_BYTES = 1 << 20
 MAX_CONTAINERS = 1_000_000
 """JSON objects and arrays in one notebook; bounds the memory ``json.loads`` may use."""
 
+MAX_VALUES = 500_000
+"""JSON values in one notebook, counted by their separators (an upper bound).
+
+Strings and numbers are not containers, yet ``json.loads`` builds each one:
+16 MiB of two-letter strings would cost over 200 MiB. Half a million values
+cost at most a few times the file cap; a real notebook holds far fewer (a
+base64 image is one value), and one that holds more is told to clear its
+outputs.
+"""
+
 MAX_NOTES = 20
 _NOTE_TEXT = 60
 
@@ -60,6 +70,11 @@ def to_source(data: bytes) -> tuple[str, tuple[str, ...]]:
         raise NotebookError(f"the notebook is larger than {MAX_NOTEBOOK_BYTES >> 20} MiB")
     if data.count(b"{") + data.count(b"[") > MAX_CONTAINERS:  # a bound, not an exact count
         raise NotebookError("the notebook holds too many JSON objects to be a real notebook")
+    if data.count(b",") + data.count(b":") > MAX_VALUES:  # every value after a container's first follows one
+        raise NotebookError(
+            "the notebook holds too many values to be read safely: clear its outputs "
+            "(Edit > Clear Outputs of All Cells), save it and hand it in again"
+        )
     try:
         notebook = json.loads(data)
     except RecursionError:

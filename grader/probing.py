@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from grader.exercise import Context
+from grader.exercise import Context, Probe
 
 #: Preload for exercises that call ``backward`` with an explicit gradient:
 #: torch then imports its symbolic-shapes machinery (and sympy), ~0.5 s.
@@ -63,3 +63,78 @@ def raised(fn: Callable, *args: Any, expected: type[BaseException] = ValueError,
 def copies(inputs: Mapping[str, Any]) -> dict:
     """Deep copies of the inputs, so a probe can hand out values it may check later."""
     return {key: copy.deepcopy(value) for key, value in inputs.items()}
+
+
+def calls(function: str, *names: str) -> Probe:
+    """A probe that calls ``module.<function>`` with the case's inputs ``names``, in order.
+
+    ``calls("diy_mse_loss", "y_pred", "y_true")`` is the probe
+    ``lambda module, inputs, ctx: module.diy_mse_loss(inputs["y_pred"], inputs["y_true"])``:
+    it returns what the function returns.
+    """
+
+    def probe(module: Any, inputs: Mapping[str, Any], ctx: Context) -> Any:
+        return getattr(module, function)(*(inputs[name] for name in names))
+
+    probe.__name__ = probe.__qualname__ = f"calls_{function}"
+    return probe
+
+
+def on_copies(run: Callable[[Any, dict, Context], Any], hand_out: Callable[..., dict] | None = None) -> Probe:
+    """The probe of a check that the code under test leaves its arguments unchanged.
+
+    Args:
+        run: ``run(module, given, ctx)`` calls the code under test with the
+            values in ``given`` (errors propagate: the calls must run to
+            completion).
+        hand_out: ``hand_out(inputs, ctx)`` makes ``given`` from the case's
+            inputs (:func:`tensors`, say); by default deep copies
+            (:func:`copies`).
+
+    Returns:
+        A probe returning ``given`` as it is after ``run``, to compare
+        exactly (``rtol=0``, ``atol=0``) with the inputs as they were.
+    """
+
+    def probe(module: Any, inputs: Mapping[str, Any], ctx: Context) -> dict:
+        given = copies(inputs) if hand_out is None else hand_out(inputs, ctx)
+        run(module, given, ctx)
+        return given
+
+    probe.__name__ = probe.__qualname__ = getattr(run, "__name__", "on_copies")
+    return probe
+
+
+def tensors(inputs: Mapping[str, Any], ctx: Context) -> dict:
+    """Every input as a tensor on the grading device (see :func:`tensor`)."""
+    return {key: tensor(value, ctx) for key, value in inputs.items()}
+
+
+def arrays(value: Any) -> Any:
+    """Tensors as NumPy arrays (detached, on the CPU), through dicts and lists."""
+    if isinstance(value, dict):
+        return {key: arrays(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [arrays(v) for v in value]
+    return value.detach().cpu().numpy()
+
+
+def backward(out: Any, upstream: Any, leaves: Any) -> list:
+    """Backpropagate ``upstream`` from ``out``; the gradients of ``leaves``.
+
+    Args:
+        out: What the code under test returned.
+        upstream: The gradient of ``out``, a tensor.
+        leaves: The tensors (or parameters) whose gradients are wanted.
+
+    Returns:
+        One gradient per leaf. A wrong output (not a tensor, of another
+        shape than ``upstream``, cut from the graph) is left for the
+        comparison of the output to report: its gradients are ``None``.
+    """
+    import torch
+
+    if isinstance(out, torch.Tensor) and out.requires_grad and out.shape == upstream.shape:
+        out.backward(upstream)
+        return [leaf.grad for leaf in leaves]
+    return [None] * len(leaves)

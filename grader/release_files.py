@@ -25,10 +25,23 @@ def render(exercises: Sequence[Exercise]) -> dict[str, str]:
     }
 
 
+def exercise_table(exercises: Sequence[Exercise]) -> str:
+    """The Markdown table of the exercises, a row each, in the order given.
+
+    The release's README and the repository's (``docs/readme_table.py``)
+    both show it, so a new exercise appears in them from its declaration.
+    """
+    rows = [f"| `{e.name}` | {_cell(e.title)} | {e.max_score:g} | {e.framework} |" for e in exercises]
+    return "\n".join(["| exercise | what you build | points | with |", "| --- | --- | --- | --- |", *rows])
+
+
+def _cell(text: str) -> str:
+    """Text for a Markdown table cell: a ``|`` would end the cell."""
+    return text.replace("|", r"\|")
+
+
 def _readme(exercises: Sequence[Exercise]) -> str:
-    rows = "\n".join(
-        f"| `{e.name}` | {e.title} | {e.max_score:g} | {e.framework} |" for e in exercises
-    )
+    table = exercise_table(exercises)
     total = sum(e.max_score for e in exercises)
     return f"""# PyTorch exercises
 
@@ -49,9 +62,7 @@ CPU build of torch saves several gigabytes: set `PIP_EXTRA_INDEX_URL` to PyTorch
 
 ## The exercises ({total:g} points)
 
-| exercise | what you build | points | with |
-| --- | --- | --- | --- |
-{rows}
+{table}
 
 Open `exercises/<name>.py`: each function's docstring gives the math, the shapes and the dtypes, and its body
 raises `NotImplementedError` until you replace it. The documentation sources in `docs/` explain each idea.

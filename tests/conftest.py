@@ -1,13 +1,14 @@
-"""Shared fixtures: grade a source text as a submission, make broken variants."""
+"""Shared fixtures: a private cache, the plugin manager, grade a source text as a submission.
+
+The catalog's standard suites (reference, stub, broken variants) are declared
+in tests/catalog/ and run by the grader.testing pytest plugin.
+"""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
 
 # The real nbgrader round trip needs nbgrader (tox -e nbgrader sets this).
 collect_ignore = [] if os.environ.get("GRADER_TEST_NBGRADER") == "1" else ["nbgrader"]
@@ -46,23 +47,6 @@ def exercises(pm):
     return collect_exercises(pm)
 
 
-def solution_source(name: str) -> str:
-    return (ROOT / "solutions" / f"{name}.py").read_text(encoding="utf-8")
-
-
-@pytest.fixture
-def broken_solution():
-    """``broken_solution(name, old, new)``: the reference with one edit."""
-
-    def make(name: str, old: str, new: str) -> str:
-        source = solution_source(name)
-        count = source.count(old)
-        assert count == 1, f"{old!r} occurs {count} times in solutions/{name}.py"
-        return source.replace(old, new)
-
-    return make
-
-
 @pytest.fixture
 def grade_source(tmp_path, pm, exercises):
     """``grade_source(name, source) -> ExerciseResult``: grade source text as a submission."""
@@ -76,8 +60,3 @@ def grade_source(tmp_path, pm, exercises):
         return report.exercises[0]
 
     return run
-
-
-def failing(result) -> set[str]:
-    """Names of the checks of an ExerciseResult that did not pass."""
-    return {c.name for c in result.checks if c.status != "passed"}

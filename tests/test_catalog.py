@@ -1,12 +1,17 @@
-"""Every registered exercise: the reference scores full marks, the stub zero."""
+"""Every registered exercise: registered, with its standard suite declared and its checks documented.
 
-from pathlib import Path
+The suites (the reference scores full marks, the stub zero, each broken
+variant loses exactly its checks) run from tests/catalog/ through the
+grader.testing pytest plugin.
+"""
+
+import importlib
 
 import pytest
 
 from grader.manager import collect_exercises, get_plugin_manager
+from grader.testing import Suite
 
-ROOT = Path(__file__).resolve().parent.parent
 NAMES = list(collect_exercises(get_plugin_manager()))
 
 
@@ -16,19 +21,12 @@ def test_the_whole_catalog_is_registered():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_reference_scores_full_marks(grade_source, name):
-    result = grade_source(name, (ROOT / "solutions" / f"{name}.py").read_text())
-    problems = [(c.name, c.status, c.message) for c in result.checks if c.status != "passed"]
-    assert problems == []
-    assert result.score == result.max_score > 0
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_stub_scores_zero_and_reads_not_attempted(grade_source, name):
-    result = grade_source(name, (ROOT / "exercises" / f"{name}.py").read_text())
-    assert result.score == 0
-    assert all(not c.attempted for c in result.checks), [(c.name, c.message) for c in result.checks]
-    assert all(c.status == "failed" for c in result.checks)
+def test_every_exercise_declares_its_standard_suite(name):
+    """tests/catalog/test_<name>.py declares the suite (reference, stub, broken variants) grader.testing runs."""
+    module = importlib.import_module(f"tests.catalog.test_{name}")
+    suites = [value for value in vars(module).values() if isinstance(value, Suite)]
+    assert [suite.exercise for suite in suites] == [name]
+    assert suites[0].broken, f"{name} declares no broken variant"
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -188,7 +188,9 @@ def test_every_exercise_has_its_lesson(catalog):
         assert prose.is_file(), f"docs/exercises/{name}.rst is missing (the idea, the shapes, a worked example)"
         text = prose.read_text(encoding="utf-8")
         assert f".. doctest:: {name}" in text, f"docs/exercises/{name}.rst has no '.. doctest:: {name}' example"
-        assert figures.FIGURES.get(name), f"no figure for {name} in docs/_ext/grader_docs/figures.py"
+        assert figures.figures_of(name), f"no FIGURES in docs/_ext/grader_docs/figures/{name}.py"
+    orphans = sorted(set(figures.modules()) - set(catalog))
+    assert orphans == [], f"figure modules of no exercise (drawn by nothing): {orphans}"
 
 
 def test_exercise_pages_document_stubs_and_checks(catalog):
@@ -240,6 +242,74 @@ def test_no_page_shows_the_reference_solutions():
 def test_solution_check_catches_a_visible_import():
     assert _solution_mentions(".. testsetup:: x\n\n   from solutions.bow import f\n\nText.\n") == []
     assert _solution_mentions(".. testsetup:: x\n\n   import numpy\n\n>>> from solutions.bow import f\n") != []
+
+
+def _own_files() -> dict[str, bool]:
+    """The files of instructors.rst's "Adding an exercise", ``<name>`` in each: whether it is required."""
+    text = _read("instructors.rst")
+    section = text.split("\nAdding an exercise\n------------------\n", 1)[1].split("\n-----", 1)[0]
+    entries = re.findall(r"^``([^`\s]*<name>[^`\s]*)``\n((?:    .*\n)+)", section, flags=re.MULTILINE)
+    return {pattern: not body.lstrip().startswith("Optional") for pattern, body in entries}
+
+
+def _tracked_files() -> list[str]:
+    """Every file of the checkout that git does not ignore (committed or not)."""
+    import shutil
+    import subprocess
+
+    root = DOCS.parent
+    if shutil.which("git") is None or not (root / ".git").exists():
+        pytest.skip("needs a git checkout")
+    done = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=root, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return [path for path in done.stdout.splitlines() if (root / path).is_file()]
+
+
+def test_an_exercise_is_the_files_the_instructors_guide_lists(catalog):
+    """Every built-in exercise has the files "Adding an exercise" lists, and no other file is named after one."""
+    own = _own_files()
+    assert "solutions/<name>.py" in own and "grader/catalog/<name>.py" in own and own["tests/catalog/test_<name>.py"]
+    assert own["grader/oracles/<name>.py"] is False
+    assert own["docs/_ext/grader_docs/figures/<name>.py"], "an exercise's figures are its own module"
+    for name in catalog:
+        missing = [p.replace("<name>", name) for p, required in own.items() if required]
+        missing = [path for path in missing if not (DOCS.parent / path).is_file()]
+        assert missing == [], f"exercise {name!r} lacks {missing} (docs/instructors.rst, Adding an exercise)"
+    listed = {p.replace("<name>", name) for p in own for name in catalog}
+    named = [
+        path
+        for path in _tracked_files()
+        if any({name, f"test_{name}"} & {part.split(".")[0] for part in Path(path).parts} for name in catalog)
+    ]
+    unlisted = sorted(set(named) - listed)
+    assert unlisted == [], f"files named after an exercise that docs/instructors.rst does not list: {unlisted}"
+
+
+def _names_an_exercise(text: str, names) -> list[str]:
+    """The exercises ``text`` dispatches on: as a string, or as a reference module it imports."""
+    return [name for name in names if re.search(rf"""["']{name}["']|\bsolutions(\.|\s+import\s+){name}\b""", text)]
+
+
+def test_names_an_exercise_finds_a_registry_and_an_import():
+    assert _names_an_exercise('FIGURES = {"bow": (draw_bow,)}', ["bow", "rnn"]) == ["bow"]
+    assert _names_an_exercise("from solutions import rnn as ref", ["bow", "rnn"]) == ["rnn"]
+    assert _names_an_exercise("torch.optim.SGD and a rnn cell", ["optim", "rnn"]) == []
+
+
+def test_adding_an_exercise_edits_no_shared_docs_file(catalog):
+    """The docs extension names no exercise outside the exercise's own figure module."""
+    figures, _ = _figures()
+    own = {figures.module_path(name) for name in catalog}
+    shared = sorted(path for path in (DOCS / "_ext").rglob("*.py") if path not in own)
+    assert figures.FOLDER / "__init__.py" in shared and figures.FOLDER / "_common.py" in shared
+    named = {
+        str(path.relative_to(DOCS.parent)): found
+        for path in shared
+        if (found := _names_an_exercise(path.read_text(encoding="utf-8"), catalog))
+    }
+    assert named == {}, f"shared files that name exercises (to edit for every new one): {named}"
 
 
 # --- pages ----------------------------------------------------------------------------

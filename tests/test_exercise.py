@@ -99,6 +99,17 @@ def test_an_exercise_of_static_checks_only_needs_no_requirement():
     validate(_exercise(STATIC), "plug")
 
 
+@pytest.mark.parametrize("unit", [None, 1, 12])
+def test_a_unit_is_optional_and_counts_from_one(unit):
+    assert validate(_exercise(VALUE, unit=unit), "plug").unit == unit
+
+
+@pytest.mark.parametrize("unit", [0, -3, 2.0, "3", True])
+def test_a_unit_is_a_whole_number_from_one(unit):
+    message = _rejected(_exercise(VALUE, unit=unit))
+    assert "exercise 'toy': unit must be a whole number from 1 up" in message and repr(unit) in message
+
+
 def test_compute_takes_expected_values_from_the_named_oracle():
     exercise = _exercise(replace(VALUE, oracle="double"), oracles="tests.plugins.toy_oracles")
     rows = compute(exercise, {"value": _cases(None)}, "cpu")

@@ -145,3 +145,78 @@ def test_broken_case_factory_is_a_configuration_error(plugin_dir, capsys):
 def test_plugin_error_type():
     with pytest.raises(PluginError):
         get_plugin_manager(["tmp_plugin_does_not_exist"])
+
+
+# --- course order: each exercise's own unit, no list anywhere ------------------------------------
+
+UNITS = """
+    import numpy as np
+    from grader import Case, Check, Exercise, hookimpl
+
+    def cases(rng):
+        return [Case("x", {"x": np.ones(2)})]
+
+    def exercise(name, unit):
+        check = Check("double", "double", 1, cases, lambda m, i, c: m.double(i["x"]))
+        return Exercise(name=name, title=name, reference="tests.plugins.toy_solutions.toy_b",
+                        framework="numpy", unit=unit, checks=(check,))
+
+    @hookimpl
+    def grader_exercises():
+        return [exercise("late", None), exercise("early", 1), exercise("later", None), exercise("tied", 3)]
+"""
+
+
+def test_the_course_order_is_each_exercises_unit(plugin_dir, capsys):
+    """Numbered units first, by number; ties and unnumbered exercises keep the order they were declared in."""
+    write_plugin(plugin_dir, "tmp_plugin_units", UNITS)
+    exercises = collect_exercises(get_plugin_manager(["tmp_plugin_units"]))
+    catalog = [e for e in exercises.values() if e.plugin.startswith("grader.catalog.")]
+    units = [e.unit for e in catalog]
+    assert None not in units and len(set(units)) == len(units), "every built-in exercise has a unit of its own"
+    first = next(e.name for e in catalog if e.unit == 1)
+    third = next(e.name for e in catalog if e.unit == 3)
+    names = list(exercises)
+    assert names[names.index(first) + 1] == "early"  # the catalog registers before -p plugins
+    assert names[names.index(third) + 1] == "tied"
+    assert names[-2:] == ["late", "later"]
+    assert [e.name for e in catalog] == [e.name for e in sorted(catalog, key=lambda e: e.unit)]
+    assert main(["-p", "tmp_plugin_units", "list"]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()[:-1]]
+    assert listed == names
+
+
+def test_the_catalog_is_registered_by_module_name_not_by_a_list():
+    """grader/catalog/__init__.py names no exercise: a new one is a module there and nothing else."""
+    import ast
+    from pathlib import Path
+
+    from grader import catalog
+    from grader.manager import _catalog_modules
+
+    modules = _catalog_modules()
+    assert modules == sorted(modules) and "grader.catalog.diy_model" in modules
+    init = Path(catalog.__file__).read_text(encoding="utf-8")
+    named = [m for m in modules if m.rsplit(".", 1)[1] in init]
+    assert named == [], f"grader/catalog/__init__.py names {named}: the course order is Exercise.unit"
+    body = ast.parse(init).body
+    assert all(isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) for node in body), (
+        "grader/catalog/__init__.py holds a docstring and nothing else"
+    )
+
+
+def test_a_module_dropped_into_the_catalog_is_an_exercise_in_its_place(plugin_dir, monkeypatch):
+    """Adding a file to grader/catalog/ (here: a second folder on its __path__) is all it takes."""
+    from grader import catalog
+
+    folder = plugin_dir / "more_catalog"
+    folder.mkdir()
+    write_plugin(folder, "tmp_plugin_dropped", UNITS.replace('"tied", 3', '"dropped", 2'))
+    monkeypatch.setattr(catalog, "__path__", [*catalog.__path__, str(folder)])
+    try:
+        pm = get_plugin_manager()
+        names = list(collect_exercises(pm))
+    finally:
+        sys.modules.pop("grader.catalog.tmp_plugin_dropped", None)
+    assert pm.get_plugin("grader.catalog.tmp_plugin_dropped") is not None
+    assert names.index("early") < names.index("dropped") < names.index("late")

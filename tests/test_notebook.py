@@ -121,6 +121,20 @@ def test_megabytes_of_base64_outputs_are_ignored():
     assert text == "# %% cell 1\n" + TOY_A and notes == ()
 
 
+def test_a_long_printed_output_is_read_and_a_notebook_of_tiny_values_is_refused():
+    """Values are capped by their separators: a real output passes, millions of tiny strings do not."""
+    from grader.notebook import MAX_VALUES
+
+    code = cell(TOY_A)
+    lines = [f"epoch {i}: loss 0.{i:06d}\n" for i in range(100_000)]  # a chatty training loop
+    code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": lines}]
+    text, _ = to_source(notebook(code))
+    assert text == "# %% cell 1\n" + TOY_A
+    code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["ab"] * (MAX_VALUES + 1)}]
+    with pytest.raises(NotebookError, match="too many values to be read safely: clear its outputs"):
+        to_source(notebook(code))
+
+
 @pytest.mark.parametrize(
     "data, reason",
     [

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Sequence
 
-from grader.batch.files import file_stem, stored_name
+from grader.batch.files import display_name, file_stem, stored_name
 from grader.batch.gradebook import Gradebook
 from grader.reporters._files import write_atomically
 from grader.results import Report, Session, report_to_dict
@@ -19,7 +19,7 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 def student_report(book: Gradebook, student: str, exercises: Sequence[str], device: str = "") -> Report:
     """A student's report, rebuilt from the gradebook (all their exercises, whenever graded)."""
     results = tuple(book.results(student, exercises))
-    session = Session(exercises=tuple(r.name for r in results), submission=stored_name(student), device=device)
+    session = Session(exercises=tuple(r.name for r in results), submission=display_name(student), device=device)
     return Report(session=session, exercises=results, seconds=sum(r.seconds for r in results))
 
 
@@ -31,7 +31,7 @@ def write_reports(book: Gradebook, out: Path, students: Sequence[str], exercises
     for student in students:
         report = student_report(book, student, exercises)
         reports[student] = report
-        data = {"student": stored_name(student), **report_to_dict(report)}
+        data = {"student": display_name(student), **report_to_dict(report)}
         write_atomically(folder / f"{file_stem(student)}.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     return reports
 

@@ -84,7 +84,32 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def stored_name(name: str) -> str:
-    """The name as text for the gradebook: exact, except bytes that are not UTF-8 (``\\xNN``)."""
+    r"""The name as text for the gradebook, one text per name (no two folders share a row).
+
+    A name that is UTF-8 without a backslash is kept exactly. Any other name
+    is escaped: a backslash doubled, each byte that is not UTF-8 written
+    ``\xNN``. Every escaped name holds a backslash and the escapes read back
+    one way only, so a folder named ``caf\xe9`` in UTF-8 (with a backslash)
+    and a folder whose name is the bytes ``caf`` and 0xE9 get different texts.
+    """
+    raw = os.fsencode(name)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if "\\" not in text:
+            return text
+    return raw.replace(b"\\", b"\\\\").decode("utf-8", "backslashreplace")
+
+
+def display_name(name: str) -> str:
+    r"""The name as a person reads it: exact when it is UTF-8, else with ``\xNN`` escapes.
+
+    Unlike :func:`stored_name` this may give two folders one text (the bytes
+    ``caf`` and 0xE9, and the UTF-8 name ``caf\xe9``); it is for reports and
+    the terminal, never for telling students apart.
+    """
     return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
@@ -107,5 +132,5 @@ def file_stem(name: str) -> str:
 
 def shown(name: str, limit: int = 60) -> str:
     """``name`` for a terminal: control characters and other unprintables escaped, length capped."""
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in stored_name(name))
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in display_name(name))
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from grader.batch.files import stored_name
 from grader.results import CheckResult, ExerciseResult
 
 SCHEMA_VERSION = "1"
@@ -270,4 +271,4 @@ class _Transaction:
 
 
 def _text(name: str) -> str:
-    return os.fsencode(name).decode("utf-8", "backslashreplace")
+    return stored_name(name)

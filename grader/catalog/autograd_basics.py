@@ -6,9 +6,11 @@ import ast
 
 import numpy as np
 
-from grader import Case, Check, Exercise, SourceCheck, hookimpl
+from grader import Case, Check, hookimpl
+from grader.catalog._rubric import exercise, inputs_unchanged, source_check
 from grader.catalog.polyfit import fit_cases
-from grader.probing import AUTOGRAD, tensor
+from grader.checking.forbidden import on_tree
+from grader.probing import AUTOGRAD, on_copies, tensor, tensors
 
 # The seed articles' data: 2000 points on [-pi, pi] and y = sin(x); the
 # Legendre fit starts from (a, b, c, d) = (0, -1, 0, 0.3) with lr = 5e-6.
@@ -212,12 +214,13 @@ def _mutation_cases(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-def _leaves_inputs(module, inputs, ctx):
-    given = {key: tensor(value, ctx) for key, value in inputs.items()}
+def _call_all(module, given, ctx):
     module.LegendreP3.apply(given["x"])
     module.fit_autograd(given["x"], given["y"], given["coeffs0"], lr=1e-3, steps=3)
     module.fit_legendre(given["x"], given["y"], given["params0"], lr=1e-3, steps=3)
-    return given
+
+
+_leaves_inputs = on_copies(_call_all, hand_out=tensors)
 
 
 # --- source -------------------------------------------------------------------
@@ -269,13 +272,8 @@ def _not_written_yet(function: ast.FunctionDef) -> bool:
     return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
 
 
-def _inspect_autograd_usage(source: str) -> list[str]:
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        return [f"line {exc.lineno}: the file does not parse: {exc.msg}"]
-    except (RecursionError, MemoryError, ValueError):
-        return ["the file could not be parsed"]
+@on_tree
+def _inspect_autograd_usage(tree: ast.Module) -> list[str]:
     problems = []
     if _calls_backward(tree, "fit_autograd") is False:
         problems.append("fit_autograd never calls .backward(): the gradients must come from autograd")
@@ -294,8 +292,9 @@ def _inspect_autograd_usage(source: str) -> list[str]:
     return problems
 
 
-EXERCISE = Exercise(
-    name="autograd_basics",
+EXERCISE = exercise(
+    "autograd_basics",
+    unit=4,
     title="Letting autograd do the backward pass (torch)",
     reference="solutions.autograd_basics",
     oracles="grader.oracles.autograd_basics",
@@ -388,25 +387,18 @@ EXERCISE = Exercise(
             hint="Evaluate P3 with LegendreP3.apply(c + d * x), not with the formula written out: "
             "the exercise is to make autograd use your backward.",
         ),
-        Check(
-            name="inputs_unchanged",
-            function="LegendreP3, fit_autograd, fit_legendre",
-            points=1,
+        inputs_unchanged(
+            "LegendreP3, fit_autograd, fit_legendre",
             cases=_mutation_cases,
             probe=_leaves_inputs,
             oracle="tensors_as_given",
             requires=("legendre_forward", "fit_autograd_trajectory", "fit_legendre_trajectory"),
-            rtol=0.0,
-            atol=0.0,
-            description="No function modifies its arguments in place.",
             hint="coeffs0.requires_grad_() returns coeffs0 itself, so a later in-place update "
             "(coeffs -= ...) changes the caller's tensor: start from coeffs0.detach().clone().",
         ),
-        SourceCheck(
-            name="autograd_usage",
-            function="autograd_basics.py",
-            points=1,
-            inspect=_inspect_autograd_usage,
+        source_check(
+            "autograd_usage",
+            _inspect_autograd_usage,
             requires=("fit_autograd_trajectory", "legendre_backward"),
             description="fit_autograd gets its gradients from backward(); LegendreP3.backward "
             "computes its gradient by hand.",

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader import Case, Check, Exercise, hookimpl
-from grader.probing import OPTIM, tensor
+from grader import Case, Check, hookimpl
+from grader.catalog._rubric import exercise
+from grader.probing import OPTIM, backward, tensor
 
 # The seed article's data, and its vocabulary built from data + test_data.
 SEED_DATA = [
@@ -217,12 +218,8 @@ def _forward(module, inputs, ctx):
         model.linear.weight.copy_(tensor(inputs["weight"], ctx))
         model.linear.bias.copy_(tensor(inputs["bias"], ctx))
     out = model(tensor(inputs["bows"], ctx))
-    upstream = tensor(inputs["g"], ctx)
-    grads = [None, None]
-    if isinstance(out, torch.Tensor) and out.requires_grad and out.shape == upstream.shape:
-        out.backward(upstream)
-        grads = [model.linear.weight.grad, model.linear.bias.grad]
-    return {"log-probabilities": out, "grad linear.weight": grads[0], "grad linear.bias": grads[1]}
+    weight, bias = backward(out, tensor(inputs["g"], ctx), (model.linear.weight, model.linear.bias))
+    return {"log-probabilities": out, "grad linear.weight": weight, "grad linear.bias": bias}
 
 
 # --- training and prediction (on a model of the probe's own) -------------------------
@@ -321,8 +318,9 @@ def _predict(module, inputs, ctx):
     ]
 
 
-EXERCISE = Exercise(
-    name="bow",
+EXERCISE = exercise(
+    "bow",
+    unit=6,
     title="A logistic-regression bag-of-words classifier (torch)",
     reference="solutions.bow",
     framework="torch",

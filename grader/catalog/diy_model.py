@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader import Case, Check, Exercise, hookimpl
-from grader.checking.forbidden import numpy_only
-from grader.probing import copies
+from grader import Case, Check, hookimpl
+from grader.catalog._rubric import exercise, inputs_unchanged, numpy_only
+from grader.probing import calls, on_copies
 
 # The seed article's example: two inputs, two outputs.
 SEED_X = np.array([-0.5, 0.1])
@@ -31,10 +31,6 @@ def _stable_cases(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-def _sigmoid(module, inputs, ctx):
-    return module.diy_sigmoid(inputs["x"])
-
-
 def _sigmoid_quiet(module, inputs, ctx):
     with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
         return module.diy_sigmoid(inputs["x"])
@@ -50,10 +46,6 @@ def _mse_cases(rng: np.random.Generator) -> list[Case]:
         ),
         Case("a batch of one, shape (1, 5)", {"y_pred": rng.normal(size=(1, 5)), "y_true": rng.normal(size=(1, 5))}),
     ]
-
-
-def _mse(module, inputs, ctx):
-    return module.diy_mse_loss(inputs["y_pred"], inputs["y_true"])
 
 
 def _layer_cases(rng: np.random.Generator) -> list[Case]:
@@ -78,24 +70,12 @@ def _layer_cases(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-def _forward(module, inputs, ctx):
-    return module.diy_forward(inputs["weight"], inputs["x"])
-
-
-def _grad(module, inputs, ctx):
-    return module.calculate_grad(inputs["weight"], inputs["x"], inputs["y_true"])
-
-
 def _sgd_cases(rng: np.random.Generator) -> list[Case]:
     return [
         Case("weight (2, 2), lr = 0.1", {"grad": rng.normal(size=(2, 2)), "weight": SEED_W, "lr": 0.1}),
         Case("weight (3, 4), lr = 1e-3", {"grad": rng.normal(size=(3, 4)), "weight": rng.normal(size=(3, 4)), "lr": 1e-3}),
         Case("weight (1, 6), lr = 2.5", {"grad": rng.normal(size=(1, 6)), "weight": rng.normal(size=(1, 6)), "lr": 2.5}),
     ]
-
-
-def _sgd(module, inputs, ctx):
-    return module.diy_sgd(inputs["grad"], inputs["weight"], inputs["lr"])
 
 
 def _mutation_cases(rng: np.random.Generator) -> list[Case]:
@@ -113,17 +93,17 @@ def _mutation_cases(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-def _leaves_inputs(module, inputs, ctx):
-    given = copies(inputs)
+@on_copies
+def _leaves_inputs(module, given, ctx):
     module.diy_sigmoid(given["x"])
     module.diy_forward(given["weight"], given["x"])
     module.calculate_grad(given["weight"], given["x"], given["y_true"])
     module.diy_sgd(given["grad"], given["weight"], given["lr"])
-    return given
 
 
-EXERCISE = Exercise(
-    name="diy_model",
+EXERCISE = exercise(
+    "diy_model",
+    unit=1,
     title="A one-layer network by hand (numpy)",
     reference="solutions.diy_model",
     oracles="grader.oracles.diy_model",
@@ -136,7 +116,7 @@ EXERCISE = Exercise(
             function="diy_sigmoid",
             points=2,
             cases=_sigmoid_cases,
-            probe=_sigmoid,
+            probe=calls("diy_sigmoid", "x"),
             oracle="torch_sigmoid",
             description="diy_sigmoid matches torch.sigmoid on every shape, large inputs included.",
             hint="Return a float64 array of the input's shape; 1 / (1 + exp(-x)) elementwise.",
@@ -157,7 +137,7 @@ EXERCISE = Exercise(
             function="diy_mse_loss",
             points=2,
             cases=_mse_cases,
-            probe=_mse,
+            probe=calls("diy_mse_loss", "y_pred", "y_true"),
             oracle="torch_mse",
             description="diy_mse_loss matches F.mse_loss (mean over all elements) and returns a float.",
             hint="Average over every element (np.mean), not over the rows; return float(...).",
@@ -167,7 +147,7 @@ EXERCISE = Exercise(
             function="diy_forward",
             points=2,
             cases=_layer_cases,
-            probe=_forward,
+            probe=calls("diy_forward", "weight", "x"),
             oracle="torch_forward",
             description="diy_forward matches sigmoid(nn.Linear without bias) for single inputs and batches.",
             hint="weight has nn.Linear's layout (out, in): compute x @ weight.T.",
@@ -177,7 +157,7 @@ EXERCISE = Exercise(
             function="calculate_grad",
             points=3,
             cases=_layer_cases,
-            probe=_grad,
+            probe=calls("calculate_grad", "weight", "x", "y_true"),
             oracle="autograd_grad",
             description="calculate_grad equals torch autograd's weight.grad for any sizes.",
             hint="Chain rule: dL/dz = 2 (y_pred - y) / n * y_pred (1 - y_pred) with n the number "
@@ -188,26 +168,20 @@ EXERCISE = Exercise(
             function="diy_sgd",
             points=1,
             cases=_sgd_cases,
-            probe=_sgd,
+            probe=calls("diy_sgd", "grad", "weight", "lr"),
             description="diy_sgd takes one step weight - lr * grad.",
             hint="Subtract lr times the gradient: the step goes against the gradient.",
         ),
-        Check(
-            name="inputs_unchanged",
-            function="diy_sigmoid, diy_forward, calculate_grad, diy_sgd",
-            points=1,
+        inputs_unchanged(
+            "diy_sigmoid, diy_forward, calculate_grad, diy_sgd",
             cases=_mutation_cases,
             probe=_leaves_inputs,
             oracle="unchanged_inputs",
             requires=("sigmoid_values", "forward_values", "grad_autograd", "sgd_values"),
-            rtol=0.0,
-            atol=0.0,
-            description="No function modifies its arguments in place.",
             hint="Operators such as -= and *= write into the caller's array; "
             "build new arrays (w = w - lr * g) instead.",
         ),
         numpy_only(
-            "diy_model.py",
             hint="Use numpy for everything here: the point is to do by hand what torch does for you.",
             requires=("sigmoid_values", "mse_values", "forward_values", "grad_autograd", "sgd_values"),
         ),

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader import Case, Check, Exercise, SourceCheck, hookimpl
+from grader import Case, Check, hookimpl
+from grader.catalog._rubric import exercise, inputs_unchanged, source_check
 from grader.checking.forbidden import forbid
-from grader.probing import AUTOGRAD, tensor
+from grader.probing import AUTOGRAD, backward, tensor
 
 # The seed article: F.softmax(data, dim=0) of this vector.
 SEED_SCORES = np.array([1.3800, -1.3505, 0.3455, 0.5046, 1.8213])
@@ -50,23 +51,6 @@ FORBIDDEN = (
 )
 
 
-# --- running a function with autograd -----------------------------------------
-
-
-def _grads(out, upstream, leaves):
-    """Backpropagate ``upstream`` from ``out``; ``None`` grads when that cannot work.
-
-    A wrong output (not a tensor, wrong shape, cut from the graph) is
-    reported by the output comparison; its gradients come back as ``None``.
-    """
-    import torch
-
-    if isinstance(out, torch.Tensor) and out.requires_grad and out.shape == upstream.shape:
-        out.backward(upstream)
-        return [leaf.grad for leaf in leaves]
-    return [None] * len(leaves)
-
-
 # --- affine -------------------------------------------------------------------
 
 
@@ -91,10 +75,18 @@ def _affine_cases(rng: np.random.Generator) -> list[Case]:
     ]
 
 
+def _with_grad(function, inputs, ctx, *args, **kwargs):
+    """``function(x, *args, **kwargs)`` on the case's x, and the gradient the case's upstream g gives x."""
+    x = tensor(inputs["x"], ctx, requires_grad=True)
+    out = function(x, *args, **kwargs)
+    (gx,) = backward(out, tensor(inputs["g"], ctx), (x,))
+    return {"output": out, "grad x": gx}
+
+
 def _affine(module, inputs, ctx):
     x, A, b = (tensor(inputs[k], ctx, requires_grad=True) for k in ("x", "A", "b"))
     out = module.affine(x, A, b)
-    gx, gA, gb = _grads(out, tensor(inputs["g"], ctx), (x, A, b))
+    gx, gA, gb = backward(out, tensor(inputs["g"], ctx), (x, A, b))
     return {"output": out, "grad x": gx, "grad A": gA, "grad b": gb}
 
 
@@ -119,10 +111,7 @@ def _relu_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _relu(module, inputs, ctx):
-    x = tensor(inputs["x"], ctx, requires_grad=True)
-    out = module.relu(x)
-    (gx,) = _grads(out, tensor(inputs["g"], ctx), (x,))
-    return {"output": out, "grad x": gx}
+    return _with_grad(module.relu, inputs, ctx)
 
 
 def _along_dim_cases(rng: np.random.Generator) -> list[Case]:
@@ -142,17 +131,11 @@ def _along_dim_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _softmax(module, inputs, ctx):
-    x = tensor(inputs["x"], ctx, requires_grad=True)
-    out = module.softmax(x, dim=inputs["dim"])
-    (gx,) = _grads(out, tensor(inputs["g"], ctx), (x,))
-    return {"output": out, "grad x": gx}
+    return _with_grad(module.softmax, inputs, ctx, dim=inputs["dim"])
 
 
 def _log_softmax(module, inputs, ctx):
-    x = tensor(inputs["x"], ctx, requires_grad=True)
-    out = module.log_softmax(x, dim=inputs["dim"])
-    (gx,) = _grads(out, tensor(inputs["g"], ctx), (x,))
-    return {"output": out, "grad x": gx}
+    return _with_grad(module.log_softmax, inputs, ctx, dim=inputs["dim"])
 
 
 # --- losses -------------------------------------------------------------------
@@ -199,10 +182,7 @@ def _cross_entropy_cases(rng: np.random.Generator) -> list[Case]:
 
 def _loss_probe(name):
     def probe(module, inputs, ctx):
-        x = tensor(inputs["x"], ctx, requires_grad=True)
-        out = getattr(module, name)(x, tensor(inputs["target"], ctx))
-        (gx,) = _grads(out, tensor(inputs["g"], ctx), (x,))
-        return {"output": out, "grad x": gx}
+        return _with_grad(getattr(module, name), inputs, ctx, tensor(inputs["target"], ctx))
 
     probe.__name__ = f"_{name}"
     return probe
@@ -239,11 +219,8 @@ def _stable_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _stable(module, inputs, ctx):
-    fn = getattr(module, inputs["fn"])
-    x = tensor(inputs["x"], ctx, requires_grad=True)
-    out = fn(x, tensor(inputs["target"], ctx)) if "target" in inputs else fn(x)
-    (gx,) = _grads(out, tensor(inputs["g"], ctx), (x,))
-    return {"output": out, "grad x": gx}
+    targets = (tensor(inputs["target"], ctx),) if "target" in inputs else ()
+    return _with_grad(getattr(module, inputs["fn"]), inputs, ctx, *targets)
 
 
 # --- side effects ---------------------------------------------------------------
@@ -285,8 +262,9 @@ def _leaves_inputs(module, inputs, ctx):
     return given
 
 
-EXERCISE = Exercise(
-    name="neural_basics",
+EXERCISE = exercise(
+    "neural_basics",
+    unit=5,
     title="Affine maps, non-linearities and losses from elementary operations (torch)",
     reference="solutions.neural_basics",
     oracles="grader.oracles.neural_basics",
@@ -373,24 +351,17 @@ EXERCISE = Exercise(
             hint="cross_entropy takes raw scores: apply log_softmax over the class dimension (dim=1) first, "
             "then nll_loss.",
         ),
-        Check(
-            name="inputs_unchanged",
-            function="affine, relu, softmax, log_softmax, nll_loss, cross_entropy",
-            points=1,
+        inputs_unchanged(
+            "affine, relu, softmax, log_softmax, nll_loss, cross_entropy",
             cases=_mutation_cases,
             probe=_leaves_inputs,
             requires=("affine", "relu", "softmax", "log_softmax", "nll_loss", "cross_entropy"),
-            rtol=0.0,
-            atol=0.0,
-            description="No function modifies its arguments in place.",
             hint="In-place operations (x[x < 0] = 0, x.clamp_(...), x -= m) write into the caller's tensor; "
             "build new tensors instead.",
         ),
-        SourceCheck(
-            name="no_builtins",
-            function="neural_basics.py",
-            points=1,
-            inspect=forbid(names=FORBIDDEN),
+        source_check(
+            "no_builtins",
+            forbid(names=FORBIDDEN),
             requires=("affine", "relu", "softmax", "log_softmax", "nll_loss", "cross_entropy"),
             description="The module does not call torch's relu, softmax, log_softmax, logsumexp, linear, "
             "nll_loss or cross_entropy (in any form).",

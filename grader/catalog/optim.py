@@ -13,9 +13,9 @@ import copy
 
 import numpy as np
 
-from grader import Case, Check, Exercise, hookimpl
-from grader.checking.forbidden import numpy_only
-from grader.probing import OPTIM, copies
+from grader import Case, Check, hookimpl
+from grader.catalog._rubric import exercise, inputs_unchanged, numpy_only
+from grader.probing import OPTIM, copies, on_copies
 
 # The seed article's example: the weight of its 2x2 layer and the gradient of
 # the MSE loss at x = [-0.5, 0.1], y = [0.1, 0.2] (as diy_model computes it).
@@ -373,18 +373,18 @@ def _mutation_cases(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-def _leaves_inputs(module, inputs, ctx):
-    given = copies(inputs)
+@on_copies
+def _leaves_inputs(module, given, ctx):
     for run in given["runs"]:
         optimizer = getattr(module, "Diy" + run["kind"])(**run["settings"])
         weight = run["weight"]
         for grad in run["grads"]:
             weight = optimizer.step(grad, weight)
-    return given
 
 
-EXERCISE = Exercise(
-    name="optim",
+EXERCISE = exercise(
+    "optim",
+    unit=2,
     title="Optimizers by hand: Adam and SGD with momentum (numpy)",
     reference="solutions.optim",
     oracles="grader.oracles.optim",
@@ -504,23 +504,18 @@ EXERCISE = Exercise(
             hint="Keep every piece of state (step count, moments, buffer, settings) in attributes of self. "
             "Class attributes and module-level variables are shared by all instances.",
         ),
-        Check(
-            name="inputs_unchanged",
-            function="DiyAdam.step, DiySGD.step",
-            points=1,
+        inputs_unchanged(
+            "DiyAdam.step, DiySGD.step",
             cases=_mutation_cases,
             probe=_leaves_inputs,
             oracle="unchanged_inputs",
             requires=("adam_trajectory", "sgd_plain", "sgd_momentum"),
-            rtol=0.0,
-            atol=0.0,
             description="step() modifies neither the gradient nor the weight it is given.",
             hint="weight -= ..., grad += ... and in-place updates of a stored array that is the caller's "
             "(self.buf = grad, then self.buf *= momentum) write into the caller's arrays. Build new "
             "arrays (w = w - ...), or store a copy.",
         ),
         numpy_only(
-            "optim.py",
             hint="Write the updates with numpy: the point is to see what torch.optim does for you.",
             requires=("adam_trajectory", "sgd_plain", "sgd_momentum"),
         ),

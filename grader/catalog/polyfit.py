@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader import Case, Check, Exercise, hookimpl
-from grader.checking.forbidden import numpy_only
-from grader.probing import copies
+from grader import Case, Check, hookimpl
+from grader.catalog._rubric import exercise, inputs_unchanged, numpy_only
+from grader.probing import calls, copies, on_copies
 
 # The seed article's data: 2000 points on [-pi, pi] and y = sin(x), with the
 # coefficients it printed after 2000 steps of lr = 1e-6.
@@ -27,10 +27,6 @@ def _predict_cases(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-def _predict(module, inputs, ctx):
-    return module.predict(inputs["coeffs"], inputs["x"])
-
-
 def _loss_cases(rng: np.random.Generator) -> list[Case]:
     y_pred = SEED_COEFFS[0] + SEED_COEFFS[1] * SEED_X + SEED_COEFFS[2] * SEED_X**2 + SEED_COEFFS[3] * SEED_X**3
     return [
@@ -43,10 +39,6 @@ def _loss_cases(rng: np.random.Generator) -> list[Case]:
         Case("one element, shape (1,)", {"y_pred": np.array([3.0]), "y": np.array([1.0])}),
         Case("y_pred equal to y (loss 0)", {"y_pred": np.arange(5.0), "y": np.arange(5.0)}),
     ]
-
-
-def _loss(module, inputs, ctx):
-    return module.sse_loss(inputs["y_pred"], inputs["y"])
 
 
 def _grad_cases(rng: np.random.Generator) -> list[Case]:
@@ -63,10 +55,6 @@ def _grad_cases(rng: np.random.Generator) -> list[Case]:
         Case("x and y of shape (3, 5)", {"coeffs": rng.normal(size=4), "x": x2d, "y": rng.normal(size=(3, 5))}),
         Case("x (8,) with |x| up to 100", {"coeffs": rng.normal(size=4), "x": big, "y": rng.normal(size=8)}),
     ]
-
-
-def _grad(module, inputs, ctx):
-    return module.sse_grad(inputs["coeffs"], inputs["x"], inputs["y"])
 
 
 def fit_cases(rng: np.random.Generator, steps: int = 200) -> list[Case]:
@@ -151,13 +139,12 @@ def _mutation_cases(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-def _leaves_inputs(module, inputs, ctx):
-    given = copies(inputs)
+@on_copies
+def _leaves_inputs(module, given, ctx):
     y_pred = module.predict(given["coeffs"], given["x"])
     module.sse_loss(y_pred, given["y"])
     module.sse_grad(given["coeffs"], given["x"], given["y"])
     module.fit(given["x"], given["y"], given["coeffs"], lr=given["lr"], steps=given["steps"])
-    return given
 
 
 FIT_HINT = (
@@ -166,8 +153,9 @@ FIT_HINT = (
     "coeffs = coeffs - lr * grad."
 )
 
-EXERCISE = Exercise(
-    name="polyfit",
+EXERCISE = exercise(
+    "polyfit",
+    unit=3,
     title="Fitting sin(x) with a cubic, gradients by hand (numpy)",
     reference="solutions.polyfit",
     oracles="grader.oracles.polyfit",
@@ -180,7 +168,7 @@ EXERCISE = Exercise(
             function="predict",
             points=1,
             cases=_predict_cases,
-            probe=_predict,
+            probe=calls("predict", "coeffs", "x"),
             description="predict evaluates a + b x + c x^2 + d x^3 elementwise for x of any shape.",
             hint="coeffs[0] is the constant term and coeffs[3] multiplies x**3 (np.polyval uses the "
             "opposite order); keep x's shape.",
@@ -190,7 +178,7 @@ EXERCISE = Exercise(
             function="sse_loss",
             points=1,
             cases=_loss_cases,
-            probe=_loss,
+            probe=calls("sse_loss", "y_pred", "y"),
             oracle="torch_sse",
             description="sse_loss matches F.mse_loss with reduction='sum' and returns a float.",
             hint="Square the differences and add them all up: no mean, no square root. Return float(...).",
@@ -200,7 +188,7 @@ EXERCISE = Exercise(
             function="sse_grad",
             points=3,
             cases=_grad_cases,
-            probe=_grad,
+            probe=calls("sse_grad", "coeffs", "x", "y"),
             oracle="autograd_grad",
             description="sse_grad equals torch autograd's gradient of the sum of squared errors.",
             hint="dL/dy_pred = 2 (y_pred - y). The derivative with respect to a coefficient is that "
@@ -236,22 +224,16 @@ EXERCISE = Exercise(
             hint="If fit_losses or fit_coeffs fail too, fix those first. Otherwise check the "
             "signature: fit(x, y, coeffs0, lr=1e-6, steps=2000).",
         ),
-        Check(
-            name="inputs_unchanged",
-            function="predict, sse_loss, sse_grad, fit",
-            points=1,
+        inputs_unchanged(
+            "predict, sse_loss, sse_grad, fit",
             cases=_mutation_cases,
             probe=_leaves_inputs,
             oracle="unchanged_inputs",
             requires=("predict_values", "sse_loss_values", "sse_grad_autograd", "fit_coeffs"),
-            rtol=0.0,
-            atol=0.0,
-            description="No function modifies its arguments in place.",
             hint="coeffs = coeffs0 does not copy: a later coeffs -= ... changes the caller's coeffs0. "
             "Start from a copy (np.array(coeffs0, dtype=float)) or write coeffs = coeffs - lr * grad.",
         ),
         numpy_only(
-            "polyfit.py",
             hint="Use numpy for everything here: the point is to derive the gradient yourself.",
             requires=("predict_values", "sse_loss_values", "sse_grad_autograd", "fit_coeffs"),
         ),

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader import Case, Check, Exercise, hookimpl
-from grader.probing import AUTOGRAD, tensor
+from grader import Case, Check, hookimpl
+from grader.catalog._rubric import exercise, inputs_unchanged
+from grader.probing import AUTOGRAD, backward, tensor
 
 STRIDES = (None, 1, 2, 3, 4)
 LENGTHS = range(1, 13)
@@ -153,18 +154,11 @@ def _seq_case(rng, label, shape, fn=None, *, low=None, high=None, grad=True):
 
 def _pool_probe(name=None):
     def probe(module, inputs, ctx):
-        import torch
-
         x = tensor(inputs["x"], ctx, requires_grad=True)
         out = getattr(module, name or inputs["fn"])(x)
         result = {"output": out}
         if "g" in inputs:
-            upstream = tensor(inputs["g"], ctx)
-            grad = None
-            if isinstance(out, torch.Tensor) and out.requires_grad and out.shape == upstream.shape:
-                out.backward(upstream)
-                grad = x.grad
-            result["grad x"] = grad
+            (result["grad x"],) = backward(out, tensor(inputs["g"], ctx), (x,))
         return result
 
     return probe
@@ -220,15 +214,9 @@ def _masked_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _masked(module, inputs, ctx):
-    import torch
-
     x = tensor(inputs["x"], ctx, requires_grad=True)
     out = module.masked_mean_pool(x, tensor(inputs["lengths"], ctx))
-    upstream = tensor(inputs["g"], ctx)
-    grad = None
-    if isinstance(out, torch.Tensor) and out.requires_grad and out.shape == upstream.shape:
-        out.backward(upstream)
-        grad = x.grad
+    (grad,) = backward(out, tensor(inputs["g"], ctx), (x,))
     return {"output": out, "grad x": grad}
 
 
@@ -251,8 +239,9 @@ def _leaves_inputs(module, inputs, ctx):
     return given
 
 
-EXERCISE = Exercise(
-    name="pooling",
+EXERCISE = exercise(
+    "pooling",
+    unit=7,
     title="Pooling and the shapes around it (torch)",
     reference="solutions.pooling",
     oracles="grader.oracles.pooling",
@@ -342,16 +331,11 @@ EXERCISE = Exercise(
             hint="Build a (batch, seq_len) mask positions < lengths[:, None] (torch.arange on x's device), "
             "sum x where the mask is true, and divide by each sequence's own length, not by seq_len.",
         ),
-        Check(
-            name="inputs_unchanged",
-            function="mean_pool_sequence, max_pool_sequence, masked_mean_pool",
-            points=1,
+        inputs_unchanged(
+            "mean_pool_sequence, max_pool_sequence, masked_mean_pool",
             cases=_mutation_cases,
             probe=_leaves_inputs,
             requires=("mean_pool", "max_pool", "masked_mean_pool"),
-            rtol=0.0,
-            atol=0.0,
-            description="No function modifies its arguments in place.",
             hint="Zeroing the padding with x[...] = 0 or masked_fill_ writes into the caller's tensor: use "
             "torch.where or multiply by the mask to build a new tensor.",
         ),

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader import Case, Check, Exercise, SourceCheck, hookimpl
+from grader import Case, Check, hookimpl
+from grader.catalog._rubric import exercise, inputs_unchanged, source_check
 from grader.checking.forbidden import forbid
-from grader.probing import tensor
+from grader.probing import arrays, tensor
 
 # --- cells --------------------------------------------------------------------
 
@@ -211,19 +212,12 @@ def _leaves_inputs(module, inputs, ctx):
     h0_sequences = tensor(inputs["h0_sequences"], ctx)
     module.run_rnn(cell, x, h0)
     module.encode_sequences(cell, sequences, h0_sequences)
-    return _as_arrays({"inputs": x, "h0": h0, "sequences": sequences, "h0_sequences": h0_sequences})
+    return arrays({"inputs": x, "h0": h0, "sequences": sequences, "h0_sequences": h0_sequences})
 
 
-def _as_arrays(value):
-    if isinstance(value, dict):
-        return {key: _as_arrays(v) for key, v in value.items()}
-    if isinstance(value, list):
-        return [_as_arrays(v) for v in value]
-    return value.detach().cpu().numpy()
-
-
-EXERCISE = Exercise(
-    name="rnn",
+EXERCISE = exercise(
+    "rnn",
+    unit=8,
     title="Define-by-run recurrence: an RNN as a loop over a cell (torch)",
     reference="solutions.rnn",
     oracles="grader.oracles.rnn",
@@ -299,25 +293,19 @@ EXERCISE = Exercise(
             hint="Build the result without in-place writes into tensors that autograd needs (h[i] = ... "
             "or h0 itself): use torch.where or torch.stack to combine states.",
         ),
-        Check(
-            name="inputs_unchanged",
-            function="run_rnn, encode_sequences",
-            points=1,
+        inputs_unchanged(
+            "run_rnn, encode_sequences",
             cases=_mutation_cases,
             probe=_leaves_inputs,
             oracle="original",
             requires=("run_rnn_outputs", "encode_values"),
-            rtol=0.0,
-            atol=0.0,
             description="Neither function modifies its arguments in place.",
             hint="h = h0 makes h another name for the caller's tensor: an in-place update such as "
             "h[i] = ... or h += ... then changes h0. Build new tensors instead.",
         ),
-        SourceCheck(
-            name="own_loop",
-            function="rnn.py",
-            points=1,
-            inspect=forbid(
+        source_check(
+            "own_loop",
+            forbid(
                 names=(
                     "torch.nn.RNN",
                     "torch.nn.GRU",

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader import Case, Check, Exercise, hookimpl
-from grader.probing import raised, tensor
+from grader import Case, Check, hookimpl
+from grader.catalog._rubric import exercise, inputs_unchanged
+from grader.probing import arrays, raised, tensor
 
 SEED_TREE = "( ( The church ) ( ( has ( cracks ( in ( the ceiling ) ) ) ) . ) )"
 SEED_TOKENS = ["The", "church", "has", "cracks", "in", "the", "ceiling", "."]
@@ -448,13 +449,14 @@ def _leaves_inputs(module, inputs, ctx):
     buffers = [tensor(b, ctx) for b in inputs["buffers"]]
     transitions = [list(ops) for ops in inputs["batch_transitions"]]
     module.batched_shift_reduce(buffers, transitions, lambda left, right: left - 2 * right)
-    given["batched_shift_reduce: buffers"] = [b.detach().cpu().numpy() for b in buffers]
+    given["batched_shift_reduce: buffers"] = arrays(buffers)
     given["batched_shift_reduce: transitions"] = transitions
     return given
 
 
-EXERCISE = Exercise(
-    name="shift_reduce",
+EXERCISE = exercise(
+    "shift_reduce",
+    unit=9,
     title="The SPINN stack machine: shift-reduce parsing, TreeLSTM and batching (torch)",
     reference="solutions.shift_reduce",
     oracles="grader.oracles.shift_reduce",
@@ -573,16 +575,12 @@ EXERCISE = Exercise(
             "(k, D) tensor and their right items into another, call reduce once, then split the result. "
             "Skip the call when no sentence reduces, and never pass sentences that do not reduce.",
         ),
-        Check(
-            name="inputs_unchanged",
-            function="shift_reduce, shift_reduce_tracked, batched_shift_reduce",
-            points=1,
+        inputs_unchanged(
+            "shift_reduce, shift_reduce_tracked, batched_shift_reduce",
             cases=_mutation_cases,
             probe=_leaves_inputs,
             oracle="original",
             requires=("shift_reduce_values", "shift_reduce_tracked", "batched_values"),
-            rtol=0.0,
-            atol=0.0,
             description="The machines leave the buffer and transition lists they are given unchanged.",
             hint="buffer.pop(0) empties the caller's list: copy it first (list(buffer)) or keep an "
             "index of the next word instead.",

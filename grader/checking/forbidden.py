@@ -35,13 +35,8 @@ def forbid(
     names = frozenset(names)
     methods = frozenset(name.rsplit(".", 1)[-1] for name in names)
 
-    def inspect(source: str) -> list[str]:
-        try:
-            tree = ast.parse(source)
-        except SyntaxError as exc:
-            return [f"line {exc.lineno}: the file does not parse: {exc.msg}"]
-        except (RecursionError, MemoryError, ValueError):
-            return ["the file could not be parsed"]
+    @on_tree
+    def inspect(tree: ast.Module) -> list[str]:
         problems: list[str] = []
         aliases: dict[str, str] = {}
         for node in ast.walk(tree):
@@ -72,6 +67,27 @@ def forbid(
         return sorted(set(problems), key=lambda p: int(p.split(":")[0].split()[1]))
 
     return inspect
+
+
+def on_tree(inspect: Callable[[ast.Module], list[str]]) -> Callable[[str], list[str]]:
+    """An ``inspect(source) -> problems`` function for a SourceCheck, from one that reads the parsed module.
+
+    A source that does not parse is the one problem reported; ``inspect``
+    sees only a module that does.
+    """
+
+    def inspect_source(source: str) -> list[str]:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as exc:  # a null byte gives no line number
+            where = f"line {exc.lineno}: " if exc.lineno else ""
+            return [f"{where}the file does not parse: {exc.msg}"]
+        except (RecursionError, MemoryError, ValueError):
+            return ["the file could not be parsed"]
+        return inspect(tree)
+
+    inspect_source.__name__ = inspect_source.__qualname__ = getattr(inspect, "__name__", "inspect")
+    return inspect_source
 
 
 def numpy_only(

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from grader.process.sandbox import die_with_parent, kill_and_reap
+from grader.process.lifecycle import die_with_parent, kill_and_reap
 from grader.process.channel import Closed, FrameReader, Timeout, write_frame
 from grader.exercise import Check, Context, Exercise
 from grader.policy import device_for

@@ -35,6 +35,7 @@ import tempfile
 from dataclasses import dataclass, replace
 
 from grader.process import cgroups, rootfs
+from grader.process.lifecycle import libc_handle
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -96,15 +97,6 @@ class Plan:
     view: tuple[str, ...] = ()
 
 
-def _libc():
-    if sys.platform != "linux":
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:  # pragma: no cover
-        return None
-
-
 def _write(path: str, text: str) -> None:
     with open(path, "w") as f:
         f.write(text)
@@ -130,7 +122,7 @@ def enter(plan: Plan) -> tuple[dict, bool]:
     os.close(devnull)
     active["stdin closed"] = True
     active["process count capped"] = cgroups.join(plan.cgroups)  # before the user namespace
-    libc = _libc()
+    libc = libc_handle()
     if libc is None:
         return active, False
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -203,35 +195,6 @@ def scratch_folder() -> str:
     return "/tmp"
 
 
-def die_with_parent() -> None:
-    """Ask the kernel to kill this process when its parent dies (Linux only)."""
-    libc = _libc()
-    if libc is not None:
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def kill_and_reap(pid: int) -> None:
-    """SIGKILL a child process (if still there) and wait for it."""
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    os.waitpid(pid, 0)
-
-
-def shield_memory() -> None:
-    """Make the grader's memory unreadable through /proc and ptrace.
-
-    A non-dumpable process's ``/proc/PID/mem`` is off limits to processes
-    without ``CAP_SYS_PTRACE``, which student processes never have: this
-    matters where there is no PID namespace to hide the grader in. Forked
-    processes inherit the setting; the sandbox undoes it for its own.
-    """
-    libc = _libc()
-    if libc is not None:
-        libc.prctl(PR_SET_DUMPABLE, 0)
-
-
 def confine_student(plan: Plan, active: dict, pid_namespace: bool) -> dict:
     """Last steps, in the process that will run student code.
 
@@ -241,7 +204,7 @@ def confine_student(plan: Plan, active: dict, pid_namespace: bool) -> dict:
     updated ``active`` mapping.
     """
     active = dict(active)
-    libc = _libc()
+    libc = libc_handle()
     if libc is not None and _pending_root is not None:
         try:
             rootfs.switch(libc, _pending_root, mount_proc=pid_namespace)

@@ -129,7 +129,7 @@ def child_main(
 
     Never returns: the process ends with ``os._exit``.
     """
-    from grader.process import sandbox
+    from grader.process import lifecycle, sandbox
 
     status = 1
     try:
@@ -142,7 +142,7 @@ def child_main(
         pid = os.fork()
         if pid == 0:
             try:
-                sandbox.die_with_parent()  # and take the namespace along
+                lifecycle.die_with_parent()  # and take the namespace along
                 os.close(go_write)
                 if os.read(go_read, 1) != b"x":  # the parent died before announcing this pid
                     os._exit(1)

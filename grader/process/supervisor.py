@@ -99,7 +99,7 @@ def run_exercise(
                 )
                 child = _Child(pid, FrameReader(fd, budget=budget_bytes))
                 try:
-                    if _collect(exercise, child, pending, outcomes, stop_at, zygote, judge) == "import":
+                    if _collect(exercise, child, pending, outcomes, stop_at, out_of_time, zygote, judge) == "import":
                         broken = "not run: the module could not be imported"
                 finally:
                     _kill(child, zygote)
@@ -121,9 +121,19 @@ def _removing(groups: tuple[str, ...]):
 
 
 def _collect(
-    exercise: Exercise, child: _Child, pending: list, outcomes: dict, stop_at: float, zygote: Zygote, judge
+    exercise: Exercise,
+    child: _Child,
+    pending: list,
+    outcomes: dict,
+    stop_at: float,
+    out_of_time: str,
+    zygote: Zygote,
+    judge,
 ) -> str | None:
     """Read frames until the child is done, hangs or dies; update in place.
+
+    A case still running at ``stop_at`` is charged ``out_of_time`` (the
+    exercise's limit or ``--time-limit``), not its own limit.
 
     Returns ``"import"`` when the module itself could not be imported.
     """
@@ -154,8 +164,8 @@ def _collect(
         try:
             frame = child.reader.read(limit)
         except Timeout:
-            seconds = check.time_limit if limit < stop_at else exercise.time_limit
-            outcomes[key] = Outcome("timeout", message=f"it took longer than {seconds:g} s")
+            message = f"it took longer than {check.time_limit:g} s" if limit < stop_at else out_of_time
+            outcomes[key] = Outcome("timeout", message=message)
             pending.pop(0)
             return
         except Closed as exc:

@@ -46,7 +46,8 @@ from pathlib import Path
 from typing import Sequence
 
 from grader.exercise import Check, Context, Exercise
-from grader.process.sandbox import Plan, die_with_parent, select_hidden_modules, shield_memory
+from grader.process.lifecycle import die_with_parent, shield_memory
+from grader.process.sandbox import Plan, select_hidden_modules
 
 START_LIMIT = 180.0  # importing torch on a loaded two-core machine
 

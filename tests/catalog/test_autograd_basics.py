@@ -3,110 +3,109 @@
 import numpy as np
 import pytest
 
-from tests.conftest import failing, solution_source
+from grader.testing import Alternative, Broken, Suite
 
 LEGENDRE_GRAD = {"legendre_backward", "legendre_gradcheck", "fit_legendre_trajectory"}
 
 BROKEN = [
-    pytest.param(
+    Broken(
+        "fit-autograd-gradients-accumulate",
         "        coeffs.grad = None\n",
         "",
-        {"fit_autograd_trajectory", "fit_autograd_keeps_dtype", "autograd_usage", "inputs_unchanged"},
-        "fit_autograd, on the seed's data",
-        id="fit-autograd-gradients-accumulate",
+        fails={"fit_autograd_trajectory", "fit_autograd_keeps_dtype", "autograd_usage", "inputs_unchanged"},
+        says="fit_autograd, on the seed's data",
     ),
-    pytest.param(
+    Broken(
+        "fit-autograd-new-cpu-float32-tensor",
         "    coeffs = torch.as_tensor(coeffs0).detach().to(device=x.device, dtype=x.dtype).clone()",
         "    coeffs = torch.tensor(coeffs0.tolist())",
-        {"fit_autograd_trajectory", "autograd_usage", "inputs_unchanged"},
-        "expected a tensor with dtype float64, got float32",
-        id="fit-autograd-new-cpu-float32-tensor",
+        fails={"fit_autograd_trajectory", "autograd_usage", "inputs_unchanged"},
+        says="expected a tensor with dtype float64, got float32",
     ),
-    pytest.param(
+    Broken(
+        "fit-autograd-hardcodes-float64",
         "    coeffs = torch.as_tensor(coeffs0).detach().to(device=x.device, dtype=x.dtype).clone()",
         "    coeffs = coeffs0.detach().to(dtype=torch.float64).clone()",
-        {"fit_autograd_keeps_dtype"},
-        "expected a tensor with dtype float32, got float64",
-        id="fit-autograd-hardcodes-float64",
+        fails={"fit_autograd_keeps_dtype"},
+        says="expected a tensor with dtype float32, got float64",
     ),
-    pytest.param(
+    Broken(
+        "fit-autograd-updates-coeffs0-in-place",
         "    coeffs = torch.as_tensor(coeffs0).detach().to(device=x.device, dtype=x.dtype).clone()",
         "    coeffs = coeffs0",
-        {"inputs_unchanged"},
-        "result['coeffs0']",
-        id="fit-autograd-updates-coeffs0-in-place",
+        fails={"inputs_unchanged"},
+        says="result['coeffs0']",
     ),
-    pytest.param(
+    Broken(
+        "fit-autograd-gradient-by-hand",
         "        losses.append(loss.item())\n        loss.backward()\n        with torch.no_grad():\n"
         "            coeffs -= lr * coeffs.grad\n",
         "        losses.append(loss.item())\n        with torch.no_grad():\n"
         "            g = 2.0 * (y_pred - y)\n"
         "            coeffs -= lr * torch.stack([g.sum(), (g * x).sum(), (g * x**2).sum(), (g * x**3).sum()])\n",
-        {"autograd_usage"},
-        "fit_autograd never calls .backward()",
-        id="fit-autograd-gradient-by-hand",
+        fails={"autograd_usage"},
+        says="fit_autograd never calls .backward()",
     ),
-    pytest.param(
+    Broken(
+        "legendre-forward-parentheses",
         "        return 0.5 * (5 * x**3 - 3 * x)",
         "        return 0.5 * 5 * x**3 - 3 * x",
-        {"legendre_forward", "legendre_gradcheck", "fit_legendre_trajectory"}
+        fails={"legendre_forward", "legendre_gradcheck", "fit_legendre_trajectory"}
         | {"fit_legendre_uses_function", "inputs_unchanged"},
-        "LegendreP3.forward, on x = linspace(-1, 1, 11)",
-        id="legendre-forward-parentheses",
+        says="LegendreP3.forward, on x = linspace(-1, 1, 11)",
     ),
-    pytest.param(
+    Broken(
+        "legendre-backward-ignores-grad-output",
         "        return grad_output * 1.5 * (5 * x**2 - 1)",
         "        return 1.5 * (5 * x**2 - 1)",
-        LEGENDRE_GRAD | {"autograd_usage", "fit_legendre_uses_function", "inputs_unchanged"},
-        "result['x.grad']",
-        id="legendre-backward-ignores-grad-output",
+        fails=LEGENDRE_GRAD | {"autograd_usage", "fit_legendre_uses_function", "inputs_unchanged"},
+        says="result['x.grad']",
     ),
-    pytest.param(
+    Broken(
+        "legendre-backward-wrong-coefficient",
         "        return grad_output * 1.5 * (5 * x**2 - 1)",
         "        return grad_output * 0.5 * (15 * x**2 - 1)",
-        LEGENDRE_GRAD | {"autograd_usage", "fit_legendre_uses_function", "inputs_unchanged"},
-        "LegendreP3.backward, on x (5,)",
-        id="legendre-backward-wrong-coefficient",
+        fails=LEGENDRE_GRAD | {"autograd_usage", "fit_legendre_uses_function", "inputs_unchanged"},
+        says="LegendreP3.backward, on x (5,)",
     ),
-    pytest.param(
+    Broken(
+        "legendre-backward-wrong-power",
         "        return grad_output * 1.5 * (5 * x**2 - 1)",
         "        return grad_output * 1.5 * (5 * x**3 - 1)",
-        LEGENDRE_GRAD | {"autograd_usage", "fit_legendre_uses_function", "inputs_unchanged"},
-        "LegendreP3.backward",
-        id="legendre-backward-wrong-power",
+        fails=LEGENDRE_GRAD | {"autograd_usage", "fit_legendre_uses_function", "inputs_unchanged"},
+        says="LegendreP3.backward",
     ),
-    pytest.param(
+    Broken(
+        "legendre-backward-by-autograd",
         "        (x,) = ctx.saved_tensors\n        return grad_output * 1.5 * (5 * x**2 - 1)",
         "        (x,) = ctx.saved_tensors\n"
         "        with torch.enable_grad():\n"
         "            x = x.detach().requires_grad_(True)\n"
         "            (grad,) = torch.autograd.grad(0.5 * (5 * x**3 - 3 * x), x, grad_output)\n"
         "        return grad",
-        {"autograd_usage"},
-        "LegendreP3.backward calls enable_grad()",
-        id="legendre-backward-by-autograd",
+        fails={"autograd_usage"},
+        says="LegendreP3.backward calls enable_grad()",
     ),
-    pytest.param(
+    Broken(
+        "fit-legendre-formula-instead-of-apply",
         "        y_pred = params[0] + params[1] * LegendreP3.apply(params[2] + params[3] * x)",
-        "        z = params[2] + params[3] * x\n"
-        "        y_pred = params[0] + params[1] * 0.5 * (5 * z**3 - 3 * z)",
-        {"fit_legendre_uses_function"},
-        "steps whose gradient went through LegendreP3.backward",
-        id="fit-legendre-formula-instead-of-apply",
+        "        z = params[2] + params[3] * x\n        y_pred = params[0] + params[1] * 0.5 * (5 * z**3 - 3 * z)",
+        fails={"fit_legendre_uses_function"},
+        says="steps whose gradient went through LegendreP3.backward",
     ),
-    pytest.param(
+    Broken(
+        "fit-legendre-gradients-accumulate",
         "        params.grad = None\n",
         "",
-        {"fit_legendre_trajectory", "fit_legendre_uses_function", "inputs_unchanged"},
-        "fit_legendre, on the seed's data",
-        id="fit-legendre-gradients-accumulate",
+        fails={"fit_legendre_trajectory", "fit_legendre_uses_function", "inputs_unchanged"},
+        says="fit_legendre, on the seed's data",
     ),
-    pytest.param(
+    Broken(
+        "fit-legendre-ascends",
         "            params -= lr * params.grad\n",
         "            params += lr * params.grad\n",
-        {"fit_legendre_trajectory", "fit_legendre_uses_function", "inputs_unchanged"},
-        "fit_legendre",
-        id="fit-legendre-ascends",
+        fails={"fit_legendre_trajectory", "fit_legendre_uses_function", "inputs_unchanged"},
+        says="fit_legendre",
     ),
 ]
 
@@ -129,50 +128,36 @@ def _replace_class(source: str) -> str:
     return source[:start] + PLAIN_CLASS + source[end + len("def fit_legendre(") :]
 
 
-def test_reference_scores_full_marks(grade_source):
-    result = grade_source("autograd_basics", solution_source("autograd_basics"))
-    assert failing(result) == set(), [c.message for c in result.checks]
-    assert result.score == result.max_score == 13
+BROKEN += [
+    Broken(
+        "legendre-not-a-function",
+        rewrite=_replace_class,
+        # autograd_usage requires legendre_backward, so it is not counted either.
+        fails={"legendre_backward", "fit_legendre_uses_function", "autograd_usage"},
+        says="grad_fn is LegendreP3's backward node",
+    ),
+    Broken(
+        # An identity "P3" whose backward matches it passes gradcheck, which counts only with a right forward.
+        "consistent-but-wrong-legendre-earns-no-gradcheck-point",
+        edits=[
+            ("        return 0.5 * (5 * x**3 - 3 * x)", "        return x.clone()"),
+            ("        return grad_output * 1.5 * (5 * x**2 - 1)", "        return grad_output"),
+        ],
+        fails={
+            "legendre_forward",
+            "legendre_backward",
+            "legendre_gradcheck",  # passes on its own, requires legendre_forward
+            "fit_legendre_trajectory",
+            "fit_legendre_uses_function",  # requires fit_legendre_trajectory
+            "inputs_unchanged",  # requires legendre_forward and fit_legendre_trajectory
+            "autograd_usage",  # requires legendre_backward
+        },
+        says="not yet counted: needs 'legendre_forward' to pass first",
+    ),
+]
 
-
-@pytest.mark.parametrize("old, new, expected, phrase", BROKEN)
-def test_broken_variant_loses_exactly_its_checks(grade_source, broken_solution, old, new, expected, phrase):
-    result = grade_source("autograd_basics", broken_solution("autograd_basics", old, new))
-    assert failing(result) == expected, {c.name: c.message for c in result.checks if c.status != "passed"}
-    messages = "\n".join(c.message for c in result.checks if c.name in expected)
-    assert phrase in messages
-
-
-def test_legendre_that_is_not_a_function_is_caught(grade_source):
-    result = grade_source("autograd_basics", _replace_class(solution_source("autograd_basics")))
-    # autograd_usage requires legendre_backward, so it is not counted either.
-    assert failing(result) == {"legendre_backward", "fit_legendre_uses_function", "autograd_usage"}
-    messages = "\n".join(c.message for c in result.checks)
-    assert "grad_fn is LegendreP3's backward node" in messages
-
-
-def test_consistent_but_wrong_legendre_earns_no_gradcheck_point(grade_source, broken_solution):
-    """An identity "P3" whose backward matches it passes gradcheck, which counts only with a right forward."""
-    source = broken_solution(
-        "autograd_basics", "        return 0.5 * (5 * x**3 - 3 * x)", "        return x.clone()"
-    ).replace("        return grad_output * 1.5 * (5 * x**2 - 1)", "        return grad_output")
-    result = grade_source("autograd_basics", source)
-    assert failing(result) == {
-        "legendre_forward",
-        "legendre_backward",
-        "legendre_gradcheck",  # passes on its own, requires legendre_forward
-        "fit_legendre_trajectory",
-        "fit_legendre_uses_function",  # requires fit_legendre_trajectory
-        "inputs_unchanged",  # requires legendre_forward and fit_legendre_trajectory
-        "autograd_usage",  # requires legendre_backward
-    }
-    gradcheck = next(c for c in result.checks if c.name == "legendre_gradcheck")
-    assert gradcheck.message == "not yet counted: needs 'legendre_forward' to pass first"
-
-
-def test_the_tutorial_formulation_passes_too(grade_source):
-    """Scalar parameters a, b, c, d, P3 = LegendreP3.apply and manual zeroing, as in the seed."""
-    source = '''
+# Scalar parameters a, b, c, d, P3 = LegendreP3.apply and manual zeroing, as in the seed.
+TUTORIAL = """
 import torch
 
 
@@ -217,9 +202,14 @@ def fit_legendre(x, y, params0, lr=5e-6, steps=2000):
                 p -= lr * p.grad
                 p.grad.zero_()
     return torch.stack([a, b, c, d]).detach(), losses
-'''
-    result = grade_source("autograd_basics", source)
-    assert failing(result) == set(), [c.message for c in result.checks]
+"""
+
+SUITE = Suite(
+    "autograd_basics",
+    max_score=13,
+    broken=BROKEN,
+    alternatives=[Alternative("tutorial-formulation", rewrite=lambda reference: TUTORIAL)],
+)
 
 
 def test_numpy_oracle_agrees_with_the_reference():
@@ -244,7 +234,7 @@ def test_numpy_oracle_agrees_with_the_reference():
     "source, problems",
     [
         pytest.param(
-            "def fit_autograd(x, y, coeffs0, lr=1e-6, steps=2000):\n    \"\"\"Doc.\"\"\"\n    raise NotImplementedError\n",
+            'def fit_autograd(x, y, coeffs0, lr=1e-6, steps=2000):\n    """Doc."""\n    raise NotImplementedError\n',
             [],
             id="stub-says-nothing",
         ),

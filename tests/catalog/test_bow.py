@@ -5,23 +5,22 @@ make_target, so a mistake there also shows in the training checks: the
 expected sets below say so.
 """
 
-import pytest
-
-from tests.conftest import failing, solution_source
+from grader.testing import Alternative, Broken, Suite
 
 NAME = "bow"
 TRAINING = {"train_parameters", "train_losses"}
 
 BROKEN = [
-    pytest.param(
+    Broken(
+        "vocab-sorted-alphabetically",
         "                word_to_ix[word] = len(word_to_ix)\n    return word_to_ix",
         "                word_to_ix[word] = len(word_to_ix)\n"
         "    return {word: ix for ix, word in enumerate(sorted(word_to_ix))}",
-        {"build_vocab"},
-        "build_vocab",
-        id="vocab-sorted-alphabetically",
+        fails={"build_vocab"},
+        says="build_vocab",
     ),
-    pytest.param(
+    Broken(
+        "vocab-index-counts-repeated-words",
         "    for sentence in sentences:\n"
         "        for word in sentence:\n"
         "            if word not in word_to_ix:\n"
@@ -32,154 +31,135 @@ BROKEN = [
         "            if word not in word_to_ix:\n"
         "                word_to_ix[word] = position\n"
         "            position += 1\n",
-        {"build_vocab"},
-        "build_vocab",
-        id="vocab-index-counts-repeated-words",
+        fails={"build_vocab"},
+        says="build_vocab",
     ),
-    pytest.param(
+    Broken(
+        "bow-zero-one-instead-of-counts",
         "            vec[ix] += 1",
         "            vec[ix] = 1",
-        {"bow_vector_counts", *TRAINING},
-        "expected 4, got 1",
-        id="bow-zero-one-instead-of-counts",
+        fails={"bow_vector_counts", *TRAINING},
+        says="expected 4, got 1",
     ),
-    pytest.param(
+    Broken(
+        "bow-unknown-word-raises",
         "        ix = word_to_ix.get(word)\n        if ix is not None:\n            vec[ix] += 1",
         "        vec[word_to_ix[word]] += 1",
-        {"bow_vector_unknown", *TRAINING, "predict_label"},
-        "KeyError",
-        id="bow-unknown-word-raises",
+        fails={"bow_vector_unknown", *TRAINING, "predict_label"},
+        says="KeyError",
     ),
-    pytest.param(
+    Broken(
+        "bow-vector-not-a-batch",
         "    return vec.view(1, -1)",
         "    return vec",
-        {"bow_vector_counts", "bow_vector_unknown", *TRAINING, "predict_label"},
-        "expected shape (1, 2), got (2,)",
-        id="bow-vector-not-a-batch",
+        fails={"bow_vector_counts", "bow_vector_unknown", *TRAINING, "predict_label"},
+        says="expected shape (1, 2), got (2,)",
     ),
-    pytest.param(
+    Broken(
+        "bow-vector-integer-counts",
         "    vec = torch.zeros(len(word_to_ix))",
         "    vec = torch.zeros(len(word_to_ix), dtype=torch.long)",
         # The reference's train_bow moves each vector to the model's dtype, so only these fail.
-        {"bow_vector_counts", "bow_vector_unknown"},
-        "dtype float32, got int64",
-        id="bow-vector-integer-counts",
+        fails={"bow_vector_counts", "bow_vector_unknown"},
+        says="dtype float32, got int64",
     ),
-    pytest.param(
+    Broken(
+        "target-float",
         "    return torch.tensor([label_to_ix[label]], dtype=torch.long)",
         "    return torch.tensor([label_to_ix[label]], dtype=torch.float)",
-        {"make_target", *TRAINING},
-        "int64",
-        id="target-float",
+        fails={"make_target", *TRAINING},
+        says="int64",
     ),
-    pytest.param(
+    Broken(
+        "classifier-linear-sizes-swapped",
         "        self.linear = nn.Linear(vocab_size, num_labels)",
         "        self.linear = nn.Linear(num_labels, vocab_size)",
-        {"classifier_layout", "classifier_forward"},
-        "linear.weight",
-        id="classifier-linear-sizes-swapped",
+        fails={"classifier_layout", "classifier_forward"},
+        says="linear.weight",
     ),
-    pytest.param(
+    Broken(
+        "classifier-attribute-misnamed",
         "        self.linear = nn.Linear(vocab_size, num_labels)",
         "        self.fc = nn.Linear(vocab_size, num_labels)",
-        {"classifier_layout", "classifier_forward"},
-        "linear",
-        id="classifier-attribute-misnamed",
+        fails={"classifier_layout", "classifier_forward"},
+        says="linear",
     ),
-    pytest.param(
+    Broken(
+        "forward-returns-probabilities",
         "        return F.log_softmax(self.linear(bow_vec), dim=1)",
         "        return F.softmax(self.linear(bow_vec), dim=1)",
-        {"classifier_forward"},
-        "BoWClassifier.forward",
-        id="forward-returns-probabilities",
+        fails={"classifier_forward"},
+        says="BoWClassifier.forward",
     ),
-    pytest.param(
+    Broken(
+        "forward-log-softmax-over-batch",
         "        return F.log_softmax(self.linear(bow_vec), dim=1)",
         "        return F.log_softmax(self.linear(bow_vec), dim=0)",
-        {"classifier_forward"},
-        "BoWClassifier.forward",
-        id="forward-log-softmax-over-batch",
+        fails={"classifier_forward"},
+        says="BoWClassifier.forward",
     ),
-    pytest.param(
+    Broken(
+        "train-forgets-zero-grad",
         "            model.zero_grad()\n",
         "",
-        TRAINING,
-        "train_bow",
-        id="train-forgets-zero-grad",
+        fails=TRAINING,
+        says="train_bow",
     ),
-    pytest.param(
+    Broken(
+        "train-returns-sum-of-losses",
         "        losses.append(total / len(data))",
         "        losses.append(total)",
-        {"train_losses"},
-        "train_bow",
-        id="train-returns-sum-of-losses",
+        fails={"train_losses"},
+        says="train_bow",
     ),
-    pytest.param(
+    Broken(
+        "train-returns-tensors",
         "            total += loss.item()",
         "            total += loss",
-        {"train_losses"},
-        "expected a float",
-        id="train-returns-tensors",
+        fails={"train_losses"},
+        says="expected a float",
     ),
-    pytest.param(
+    Broken(
+        "train-ignores-lr",
         "    optimizer = torch.optim.SGD(model.parameters(), lr=lr)",
         "    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)",
-        TRAINING,
-        "lr=0.5",
-        id="train-ignores-lr",
+        fails=TRAINING,
+        says="lr=0.5",
     ),
-    pytest.param(
+    Broken(
+        "predict-returns-index",
         "    return ix_to_label[int(log_probs.argmax(dim=1))]",
         "    return int(log_probs.argmax(dim=1))",
-        {"predict_label"},
-        "predict_label",
-        id="predict-returns-index",
+        fails={"predict_label"},
+        says="predict_label",
     ),
-    pytest.param(
+    Broken(
+        "predict-argmin",
         "    return ix_to_label[int(log_probs.argmax(dim=1))]",
         "    return ix_to_label[int(log_probs.argmin(dim=1))]",
-        {"predict_label"},
-        "predict_label",
-        id="predict-argmin",
+        fails={"predict_label"},
+        says="predict_label",
     ),
 ]
 
 ALTERNATIVES = [
-    pytest.param(
+    Alternative(
+        "loss-by-indexing",
         "    loss_function = nn.NLLLoss()\n",
         "    loss_function = lambda log_probs, target: -log_probs[0, target[0]]\n",
-        id="loss-by-indexing",
     ),
-    pytest.param(
+    Alternative(
+        "manual-sgd-step",
         "            optimizer.step()\n",
         "            with torch.no_grad():\n"
         "                for p in model.parameters():\n"
         "                    p -= lr * p.grad\n",
-        id="manual-sgd-step",
     ),
-    pytest.param(
+    Alternative(
+        "seed-style-no-device-move",
         "            bow_vec = make_bow_vector(sentence, word_to_ix).to(param)\n",
         "            bow_vec = make_bow_vector(sentence, word_to_ix)\n",
-        id="seed-style-no-device-move",
     ),
 ]
 
-
-def test_reference_scores_full_marks(grade_source):
-    result = grade_source(NAME, solution_source(NAME))
-    assert failing(result) == set(), [c.message for c in result.checks]
-    assert result.score == result.max_score == 12
-
-
-@pytest.mark.parametrize("old, new, expected, phrase", BROKEN)
-def test_broken_variant_loses_exactly_its_checks(grade_source, broken_solution, old, new, expected, phrase):
-    result = grade_source(NAME, broken_solution(NAME, old, new))
-    assert failing(result) == expected, [(c.name, c.message) for c in result.checks if c.status != "passed"]
-    messages = "\n".join(c.message for c in result.checks if c.name in expected)
-    assert phrase in messages, messages
-
-
-@pytest.mark.parametrize("old, new", ALTERNATIVES)
-def test_correct_alternative_scores_full_marks(grade_source, broken_solution, old, new):
-    result = grade_source(NAME, broken_solution(NAME, old, new))
-    assert failing(result) == set(), [(c.name, c.message) for c in result.checks if c.status != "passed"]
+SUITE = Suite(NAME, max_score=12, broken=BROKEN, alternatives=ALTERNATIVES)

@@ -1,145 +1,125 @@
 """neural_basics: the reference passes; each realistic mistake loses exactly its checks."""
 
-import pytest
-
-from tests.conftest import failing, solution_source
+from grader.testing import Alternative, Broken, Suite
 
 NAME = "neural_basics"
 
 BROKEN = [
-    pytest.param(
+    Broken(
+        "affine-no-transpose",
         "    return x @ A.T + b",
         "    return x @ A + b",
-        {"affine", "inputs_unchanged", "no_builtins"},
-        "affine",
-        id="affine-no-transpose",
+        fails={"affine", "inputs_unchanged", "no_builtins"},
+        says="affine",
     ),
-    pytest.param(
+    Broken(
+        "relu-in-place",
         "    return torch.where(x > 0, x, torch.zeros_like(x))",
         "    return x.clamp_(min=0)",
-        {"relu", "inputs_unchanged", "no_builtins"},
-        "result['relu: x']",
-        id="relu-in-place",
+        fails={"relu", "inputs_unchanged", "no_builtins"},
+        says="result['relu: x']",
     ),
-    pytest.param(
+    Broken(
+        "softmax-no-max-subtraction",
         "    e = torch.exp(shifted)",
         "    e = torch.exp(x)",
-        {"stable"},
-        "non-finite",
-        id="softmax-no-max-subtraction",
+        fails={"stable"},
+        says="non-finite",
     ),
-    pytest.param(
+    Broken(
+        "softmax-subtracts-global-max",
         "    shifted = x - x.amax(dim=dim, keepdim=True)\n    e = torch.exp(shifted)",
         "    shifted = x - x.max()\n    e = torch.exp(shifted)",
-        {"stable"},
-        "softmax of x (3, 5)",
-        id="softmax-subtracts-global-max",
+        fails={"stable"},
+        says="softmax of x (3, 5)",
     ),
-    pytest.param(
+    Broken(
+        "softmax-wrong-dim",
         "    return e / e.sum(dim=dim, keepdim=True)",
         "    return e / e.sum(dim=-1, keepdim=True)",
-        {"softmax", "inputs_unchanged", "no_builtins"},
-        "dim=0",
-        id="softmax-wrong-dim",
+        fails={"softmax", "inputs_unchanged", "no_builtins"},
+        says="dim=0",
     ),
-    pytest.param(
+    Broken(
+        "log-softmax-as-log-of-softmax",
         "    return shifted - torch.log(torch.exp(shifted).sum(dim=dim, keepdim=True))",
         "    return torch.log(softmax(x, dim))",
-        {"stable"},
-        "non-finite",
-        id="log-softmax-as-log-of-softmax",
+        fails={"stable"},
+        says="non-finite",
     ),
-    pytest.param(
+    Broken(
+        "log-softmax-without-keepdim",
         "    return shifted - torch.log(torch.exp(shifted).sum(dim=dim, keepdim=True))",
         "    return shifted - torch.log(torch.exp(shifted).sum(dim=dim))",
-        {"log_softmax", "stable", "cross_entropy", "inputs_unchanged", "no_builtins"},
-        "log_softmax",
-        id="log-softmax-without-keepdim",
+        fails={"log_softmax", "stable", "cross_entropy", "inputs_unchanged", "no_builtins"},
+        says="log_softmax",
     ),
-    pytest.param(
+    Broken(
+        "nll-sum-instead-of-mean",
         "    return -picked.mean()",
         "    return -picked.sum()",
-        {"nll_loss", "cross_entropy", "inputs_unchanged", "no_builtins"},
-        "nll_loss",
-        id="nll-sum-instead-of-mean",
+        fails={"nll_loss", "cross_entropy", "inputs_unchanged", "no_builtins"},
+        says="nll_loss",
     ),
-    pytest.param(
+    Broken(
+        "nll-picks-a-whole-column-per-target",
         "    picked = log_probs.gather(1, target.unsqueeze(1)).squeeze(1)",
         "    picked = log_probs[:, target]",
-        {"nll_loss", "cross_entropy", "inputs_unchanged", "no_builtins"},
-        "x (5, 3)",
-        id="nll-picks-a-whole-column-per-target",
+        fails={"nll_loss", "cross_entropy", "inputs_unchanged", "no_builtins"},
+        says="x (5, 3)",
     ),
-    pytest.param(
+    Broken(
+        "cross-entropy-forgets-log-softmax",
         "    return nll_loss(log_softmax(logits, dim=1), target)",
         "    return nll_loss(logits, target)",
-        {"cross_entropy", "stable", "inputs_unchanged", "no_builtins"},
-        "cross_entropy",
-        id="cross-entropy-forgets-log-softmax",
+        fails={"cross_entropy", "stable", "inputs_unchanged", "no_builtins"},
+        says="cross_entropy",
     ),
-    pytest.param(
+    Broken(
+        "uses-torch-relu",
         "    return torch.where(x > 0, x, torch.zeros_like(x))",
         "    return torch.relu(x)",
-        {"no_builtins"},
-        "torch.relu",
-        id="uses-torch-relu",
+        fails={"no_builtins"},
+        says="torch.relu",
     ),
-    pytest.param(
+    Broken(
+        "uses-F-cross-entropy",
         "    return nll_loss(log_softmax(logits, dim=1), target)",
         "    import torch.nn.functional as F\n    return F.cross_entropy(logits, target)",
-        {"no_builtins"},
-        "torch.nn.functional.cross_entropy",
-        id="uses-F-cross-entropy",
+        fails={"no_builtins"},
+        says="torch.nn.functional.cross_entropy",
     ),
-    pytest.param(
+    Broken(
+        "uses-softmax-method",
         "    e = torch.exp(shifted)\n    return e / e.sum(dim=dim, keepdim=True)",
         "    return x.softmax(dim)",
-        {"no_builtins"},
-        ".softmax()",
-        id="uses-softmax-method",
+        fails={"no_builtins"},
+        says=".softmax()",
     ),
 ]
 
 # Correct alternatives a student may well write: they must score full marks.
 ALTERNATIVES = [
-    pytest.param(
+    Alternative(
+        "relu-by-mask",
         "    return torch.where(x > 0, x, torch.zeros_like(x))",
         "    return x * (x > 0)",
-        id="relu-by-mask",
     ),
-    pytest.param(
+    Alternative(
+        "relu-by-clamp",
         "    return torch.where(x > 0, x, torch.zeros_like(x))",
         "    return x.clamp(min=0)",
-        id="relu-by-clamp",
     ),
-    pytest.param(
+    Alternative(
+        "softmax-as-exp-of-log-softmax",
         "    e = torch.exp(shifted)\n    return e / e.sum(dim=dim, keepdim=True)",
         "    return torch.exp(log_softmax(x, dim))",
-        id="softmax-as-exp-of-log-softmax",
     ),
-    pytest.param(
+    Alternative(
+        "nll-by-fancy-indexing",
         "    picked = log_probs.gather(1, target.unsqueeze(1)).squeeze(1)",
         "    picked = log_probs[torch.arange(len(target), device=target.device), target]",
-        id="nll-by-fancy-indexing",
     ),
 ]
 
-
-def test_reference_scores_full_marks(grade_source):
-    result = grade_source(NAME, solution_source(NAME))
-    assert failing(result) == set(), [c.message for c in result.checks]
-    assert result.score == result.max_score == 12
-
-
-@pytest.mark.parametrize("old, new, expected, phrase", BROKEN)
-def test_broken_variant_loses_exactly_its_checks(grade_source, broken_solution, old, new, expected, phrase):
-    result = grade_source(NAME, broken_solution(NAME, old, new))
-    assert failing(result) == expected, [(c.name, c.message) for c in result.checks if c.status != "passed"]
-    messages = "\n".join(c.message for c in result.checks if c.name in expected)
-    assert phrase in messages, messages
-
-
-@pytest.mark.parametrize("old, new", ALTERNATIVES)
-def test_correct_alternative_scores_full_marks(grade_source, broken_solution, old, new):
-    result = grade_source(NAME, broken_solution(NAME, old, new))
-    assert failing(result) == set(), [(c.name, c.message) for c in result.checks if c.status != "passed"]
+SUITE = Suite(NAME, max_score=12, broken=BROKEN, alternatives=ALTERNATIVES)

@@ -7,10 +7,8 @@ separate first-step check is that a counter or state bug keeps step 1 right.
 
 import re
 
-import pytest
-
-from tests.conftest import failing, solution_source
 from grader.catalog.optim import EXERCISE as OPTIM
+from grader.testing import Broken, Suite
 
 ADAM_CHECKS = {
     "adam_first_step",
@@ -36,102 +34,117 @@ SGD_DECAY = (
     "        if self.momentum != 0.0:"
 )
 
+STATE = (
+    "        self.t = 0  # number of steps taken so far\n"
+    "        self.m = None  # first moment estimate, created at the first step\n"
+    "        self.v = None  # second moment estimate\n"
+)
+
+
+def _class_level_state(source: str) -> str:
+    """Moment estimates and step count as class attributes, reset in __init__."""
+    assert source.count(STATE) == 1, "the reference's DiyAdam.__init__ changed"
+    source = source.replace(STATE, "        DiyAdam.t = 0\n        DiyAdam.m = None\n        DiyAdam.v = None\n")
+    start = source.index("class DiyAdam")
+    end = source.index("class DiySGD")
+    return source[:start] + re.sub(r"self\.([tmv])\b", r"DiyAdam.\1", source[start:end]) + source[end:]
+
+
 BROKEN = [
-    pytest.param(
-        [
+    Broken(
+        "adam-no-bias-correction",
+        edits=[
             ("m_hat = self.m / (1.0 - self.beta1**self.t)", "m_hat = self.m"),
             ("v_hat = self.v / (1.0 - self.beta2**self.t)", "v_hat = self.v"),
         ],
-        ADAM_CHECKS | {"inputs_unchanged", "numpy_only"},
-        "weight after step 1",
-        id="adam-no-bias-correction",
+        fails=ADAM_CHECKS | {"inputs_unchanged", "numpy_only"},
+        says="weight after step 1",
     ),
-    pytest.param(
-        [
+    Broken(
+        "adam-step-count-never-incremented",
+        edits=[
             ("self.t = 0  # number of steps taken so far", "self.t = 1"),
             ("        self.t += 1\n", ""),
         ],
-        ADAM_AFTER_STEP_1 | {"inputs_unchanged", "numpy_only"},
-        "weight after step 2",
-        id="adam-step-count-never-incremented",
+        fails=ADAM_AFTER_STEP_1 | {"inputs_unchanged", "numpy_only"},
+        says="weight after step 2",
     ),
-    pytest.param(
-        [("        self.t += 1\n", ""), (ADAM_UPDATE, "        self.t += 1\n" + ADAM_UPDATE)],
-        ADAM_CHECKS | {"inputs_unchanged", "numpy_only"},
-        "non-finite",
-        id="adam-bias-correction-before-increment-t-0",
+    Broken(
+        "adam-bias-correction-before-increment-t-0",
+        edits=[("        self.t += 1\n", ""), (ADAM_UPDATE, "        self.t += 1\n" + ADAM_UPDATE)],
+        fails=ADAM_CHECKS | {"inputs_unchanged", "numpy_only"},
+        says="non-finite",
     ),
-    pytest.param(
-        [
+    Broken(
+        "adam-state-reset-every-call-as-in-the-seed-article",
+        edits=[
             (
                 "        if self.m is None:\n"
                 "            self.m = np.zeros_like(weight)\n"
                 "            self.v = np.zeros_like(weight)\n",
-                "        self.t = 0\n"
-                "        self.m = np.zeros_like(weight)\n"
-                "        self.v = np.zeros_like(weight)\n",
+                "        self.t = 0\n        self.m = np.zeros_like(weight)\n        self.v = np.zeros_like(weight)\n",
             )
         ],
-        ADAM_AFTER_STEP_1 | {"inputs_unchanged", "numpy_only"},
-        "weight after step 2",
-        id="adam-state-reset-every-call-as-in-the-seed-article",
+        fails=ADAM_AFTER_STEP_1 | {"inputs_unchanged", "numpy_only"},
+        says="weight after step 2",
     ),
-    pytest.param(
+    Broken(
+        "adam-eps-inside-sqrt",
         # Gradients of the seed example (~1e-2) are already small enough to show it.
-        [("np.sqrt(v_hat) + self.eps", "np.sqrt(v_hat + self.eps)")],
-        ADAM_CHECKS - {"separate_state"} | {"inputs_unchanged", "numpy_only"},
-        "tiny gradients",
-        id="adam-eps-inside-sqrt",
+        edits=[("np.sqrt(v_hat) + self.eps", "np.sqrt(v_hat + self.eps)")],
+        fails=ADAM_CHECKS - {"separate_state"} | {"inputs_unchanged", "numpy_only"},
+        says="tiny gradients",
     ),
-    pytest.param(
+    Broken(
+        "adam-eps-forgotten",
         # Without eps the seed example drifts past the tolerance after ~28 steps.
-        [("np.sqrt(v_hat) + self.eps", "np.sqrt(v_hat)")],
-        {"adam_trajectory", "adam_gradient_scale", "adam_hyperparameters", "inputs_unchanged", "numpy_only"},
-        "tiny gradients",
-        id="adam-eps-forgotten",
+        edits=[("np.sqrt(v_hat) + self.eps", "np.sqrt(v_hat)")],
+        fails={"adam_trajectory", "adam_gradient_scale", "adam_hyperparameters", "inputs_unchanged", "numpy_only"},
+        says="tiny gradients",
     ),
-    pytest.param(
-        [
+    Broken(
+        "adamw-style-decoupled-decay",
+        edits=[
             ("        if self.weight_decay != 0.0:\n" + ADAM_DECAY, "        if self.m is None:"),
             (ADAM_UPDATE, ADAM_UPDATE + " - self.lr * self.weight_decay * weight"),
         ],
-        {"adam_weight_decay"},
-        "weight_decay",
-        id="adamw-style-decoupled-decay",
+        fails={"adam_weight_decay"},
+        says="weight_decay",
     ),
-    pytest.param(
-        [("self.beta1, self.beta2 = (float(b) for b in betas)", "self.beta1, self.beta2 = 0.9, 0.999")],
-        {"adam_hyperparameters"},
-        "betas",
-        id="adam-ignores-betas",
+    Broken(
+        "adam-ignores-betas",
+        edits=[("self.beta1, self.beta2 = (float(b) for b in betas)", "self.beta1, self.beta2 = 0.9, 0.999")],
+        fails={"adam_hyperparameters"},
+        says="betas",
     ),
-    pytest.param(
-        "class-level",  # built by _class_level_state below
-        {"separate_state"},
-        "optimizer 2 (Adam)",
-        id="adam-state-in-class-attributes",
+    Broken(
+        "adam-state-in-class-attributes",
+        rewrite=_class_level_state,
+        fails={"separate_state"},
+        says="optimizer 2 (Adam)",
     ),
-    pytest.param(
-        [(ADAM_UPDATE, ADAM_UPDATE.replace("return weight - ", "weight -= ") + "\n        return weight")],
-        {"inputs_unchanged"},
-        "result['runs']",
-        id="adam-in-place-update",
+    Broken(
+        "adam-in-place-update",
+        edits=[(ADAM_UPDATE, ADAM_UPDATE.replace("return weight - ", "weight -= ") + "\n        return weight")],
+        fails={"inputs_unchanged"},
+        says="result['runs']",
     ),
-    pytest.param(
-        [(ADAM_DECAY, "            grad += self.weight_decay * weight\n        if self.m is None:")],
-        {"inputs_unchanged"},
-        "['grads']",
-        id="adam-decay-added-into-grad-in-place",
+    Broken(
+        "adam-decay-added-into-grad-in-place",
+        edits=[(ADAM_DECAY, "            grad += self.weight_decay * weight\n        if self.m is None:")],
+        fails={"inputs_unchanged"},
+        says="['grads']",
     ),
-    pytest.param(
-        [("return weight - self.lr * grad", "return weight + self.lr * grad")],
-        {"sgd_plain", "sgd_momentum", "sgd_nesterov", "sgd_weight_decay", "separate_state"}
+    Broken(
+        "sgd-wrong-sign",
+        edits=[("return weight - self.lr * grad", "return weight + self.lr * grad")],
+        fails={"sgd_plain", "sgd_momentum", "sgd_nesterov", "sgd_weight_decay", "separate_state"}
         | {"inputs_unchanged", "numpy_only"},
-        "weight after step 1",
-        id="sgd-wrong-sign",
+        says="weight after step 1",
     ),
-    pytest.param(
-        [
+    Broken(
+        "sgd-momentum-buffer-zeros-then-averaged",
+        edits=[
             (
                 SGD_BUFFER,
                 "            if self.buf is None:\n"
@@ -139,36 +152,36 @@ BROKEN = [
                 "            self.buf = self.momentum * self.buf + (1.0 - self.momentum) * grad\n",
             )
         ],
-        {"sgd_momentum", "sgd_nesterov", "sgd_weight_decay", "separate_state", "inputs_unchanged", "numpy_only"},
-        "weight after step 1",
-        id="sgd-momentum-buffer-zeros-then-averaged",
+        fails={"sgd_momentum", "sgd_nesterov", "sgd_weight_decay", "separate_state", "inputs_unchanged", "numpy_only"},
+        says="weight after step 1",
     ),
-    pytest.param(
-        [("grad = grad + self.momentum * self.buf", "grad = self.buf")],
-        {"sgd_nesterov", "sgd_weight_decay"},
-        "nesterov",
-        id="sgd-nesterov-ignored",
+    Broken(
+        "sgd-nesterov-ignored",
+        edits=[("grad = grad + self.momentum * self.buf", "grad = self.buf")],
+        fails={"sgd_nesterov", "sgd_weight_decay"},
+        says="nesterov",
     ),
-    pytest.param(
-        [
+    Broken(
+        "sgd-decay-added-after-momentum",
+        edits=[
             (SGD_DECAY, "        if self.momentum != 0.0:"),
             (
                 "return weight - self.lr * grad",
                 "return weight - self.lr * (grad + self.weight_decay * weight)",
             ),
         ],
-        {"sgd_weight_decay"},
-        "momentum = 0.9",
-        id="sgd-decay-added-after-momentum",
+        fails={"sgd_weight_decay"},
+        says="momentum = 0.9",
     ),
-    pytest.param(
-        [("return weight - self.lr * grad", "weight -= self.lr * grad\n        return weight")],
-        {"inputs_unchanged"},
-        "['weight']",
-        id="sgd-in-place-update",
+    Broken(
+        "sgd-in-place-update",
+        edits=[("return weight - self.lr * grad", "weight -= self.lr * grad\n        return weight")],
+        fails={"inputs_unchanged"},
+        says="['weight']",
     ),
-    pytest.param(
-        [
+    Broken(
+        "sgd-buffer-is-the-callers-gradient",
+        edits=[
             (
                 SGD_BUFFER,
                 "            if self.buf is None:\n"
@@ -178,53 +191,15 @@ BROKEN = [
                 "                self.buf += grad\n",
             )
         ],
-        {"inputs_unchanged"},
-        "['grads']",
-        id="sgd-buffer-is-the-callers-gradient",
+        fails={"inputs_unchanged"},
+        says="['grads']",
     ),
-    pytest.param(
-        [("import numpy as np\n", "import numpy as np\nimport torch\n")],
-        {check.name for check in OPTIM.checks},  # torch cannot even be imported: nothing runs
-        "torch is not available in a numpy exercise",
-        id="imports-torch",
+    Broken(
+        "imports-torch",
+        edits=[("import numpy as np\n", "import numpy as np\nimport torch\n")],
+        fails={check.name for check in OPTIM.checks},  # torch cannot even be imported: nothing runs
+        says="torch is not available in a numpy exercise",
     ),
 ]
 
-
-def _class_level_state(broken_solution) -> str:
-    """Moment estimates and step count as class attributes, reset in __init__."""
-    source = broken_solution(
-        "optim",
-        "        self.t = 0  # number of steps taken so far\n"
-        "        self.m = None  # first moment estimate, created at the first step\n"
-        "        self.v = None  # second moment estimate\n",
-        "        DiyAdam.t = 0\n        DiyAdam.m = None\n        DiyAdam.v = None\n",
-    )
-    start = source.index("class DiyAdam")
-    end = source.index("class DiySGD")
-    return source[:start] + re.sub(r"self\.([tmv])\b", r"DiyAdam.\1", source[start:end]) + source[end:]
-
-
-def _apply(broken_solution, edits) -> str:
-    if edits == "class-level":
-        return _class_level_state(broken_solution)
-    (old, new), rest = edits[0], edits[1:]
-    source = broken_solution("optim", old, new)
-    for old, new in rest:
-        assert source.count(old) == 1, f"{old!r} occurs {source.count(old)} times"
-        source = source.replace(old, new)
-    return source
-
-
-def test_reference_scores_full_marks(grade_source):
-    result = grade_source("optim", solution_source("optim"))
-    assert failing(result) == set()
-    assert result.score == result.max_score == 13
-
-
-@pytest.mark.parametrize("edits, expected, phrase", BROKEN)
-def test_broken_variant_loses_exactly_its_checks(grade_source, broken_solution, edits, expected, phrase):
-    result = grade_source("optim", _apply(broken_solution, edits))
-    assert failing(result) == expected
-    messages = "\n".join(c.message for c in result.checks if c.name in expected)
-    assert phrase in messages
+SUITE = Suite("optim", max_score=13, broken=BROKEN)

@@ -1,10 +1,9 @@
 """polyfit: the reference passes; each realistic mistake loses exactly its checks."""
 
 import numpy as np
-import pytest
 
-from tests.conftest import failing, solution_source
 from grader.catalog.polyfit import EXERCISE as POLYFIT
+from grader.testing import Alternative, Broken, Suite
 
 FIT_CHECKS = {"fit_losses", "fit_coeffs", "fit_defaults"}
 
@@ -14,87 +13,88 @@ LOOP = """    for _ in range(steps):
 """
 
 BROKEN = [
-    pytest.param(
+    Broken(
+        "predict-polyval-order",
         "    return a + x * (b + x * (c + x * d))",
         "    return np.polyval(coeffs, x)",
-        {"predict_values", "sse_grad_autograd"} | FIT_CHECKS | {"inputs_unchanged", "numpy_only"},
-        "predict, on the seed's fit",
-        id="predict-polyval-order",
+        fails={"predict_values", "sse_grad_autograd"} | FIT_CHECKS | {"inputs_unchanged", "numpy_only"},
+        says="predict, on the seed's fit",
     ),
-    pytest.param(
+    Broken(
+        "predict-wrong-power",
         "    return a + x * (b + x * (c + x * d))",
         "    return a + b * x + c * x**2 + d * x**2",
-        {"predict_values", "sse_grad_autograd"} | FIT_CHECKS | {"inputs_unchanged", "numpy_only"},
-        "predict",
-        id="predict-wrong-power",
+        fails={"predict_values", "sse_grad_autograd"} | FIT_CHECKS | {"inputs_unchanged", "numpy_only"},
+        says="predict",
     ),
-    pytest.param(
+    Broken(
+        "loss-mean-not-sum",
         "    return float(np.sum(diff * diff))",
         "    return float(np.mean(diff * diff))",
-        {"sse_loss_values", "fit_losses", "inputs_unchanged", "numpy_only"},
-        "sse_loss, on the seed's fit against sin(x)",
-        id="loss-mean-not-sum",
+        fails={"sse_loss_values", "fit_losses", "inputs_unchanged", "numpy_only"},
+        says="sse_loss, on the seed's fit against sin(x)",
     ),
-    pytest.param(
+    Broken(
+        "loss-euclidean-distance",
         "    return float(np.sum(diff * diff))",
         "    return float(np.linalg.norm(diff))",
-        {"sse_loss_values", "fit_losses", "inputs_unchanged", "numpy_only"},
-        "sse_loss",
-        id="loss-euclidean-distance",
+        fails={"sse_loss_values", "fit_losses", "inputs_unchanged", "numpy_only"},
+        says="sse_loss",
     ),
-    pytest.param(
+    Broken(
+        "loss-returns-array",
         "    return float(np.sum(diff * diff))",
         "    return np.sum(diff * diff, keepdims=True)",
-        {"sse_loss_values", "fit_losses", "inputs_unchanged", "numpy_only"},
-        "losses[0] is ndarray of shape (1,), not a number",
-        id="loss-returns-array",
+        fails={"sse_loss_values", "fit_losses", "inputs_unchanged", "numpy_only"},
+        says="losses[0] is ndarray of shape (1,), not a number",
     ),
-    pytest.param(
+    Broken(
+        "grad-missing-factor-2",
         "    grad_pred = 2.0 * (predict(coeffs, x) - np.asarray(y, dtype=np.float64))",
         "    grad_pred = predict(coeffs, x) - np.asarray(y, dtype=np.float64)",
-        {"sse_grad_autograd"} | FIT_CHECKS | {"inputs_unchanged", "numpy_only"},
-        "sse_grad",
-        id="grad-missing-factor-2",
+        fails={"sse_grad_autograd"} | FIT_CHECKS | {"inputs_unchanged", "numpy_only"},
+        says="sse_grad",
     ),
-    pytest.param(
+    Broken(
+        "grad-wrong-sign",
         "    grad_pred = 2.0 * (predict(coeffs, x) - np.asarray(y, dtype=np.float64))",
         "    grad_pred = 2.0 * (np.asarray(y, dtype=np.float64) - predict(coeffs, x))",
-        {"sse_grad_autograd"} | FIT_CHECKS | {"inputs_unchanged", "numpy_only"},
-        "sse_grad",
-        id="grad-wrong-sign",
+        fails={"sse_grad_autograd"} | FIT_CHECKS | {"inputs_unchanged", "numpy_only"},
+        says="sse_grad",
     ),
-    pytest.param(
+    Broken(
+        "grad-x3-term-uses-x2",
         "(grad_x2 * x).sum()])",
         "grad_x2.sum()])",
-        {"sse_grad_autograd"} | FIT_CHECKS | {"inputs_unchanged", "numpy_only"},
-        "result[3]",
-        id="grad-x3-term-uses-x2",
+        fails={"sse_grad_autograd"} | FIT_CHECKS | {"inputs_unchanged", "numpy_only"},
+        says="result[3]",
     ),
-    pytest.param(
+    Broken(
+        "grad-x3-term-differentiated-in-x",
         "(grad_x2 * x).sum()])",
         "3 * grad_x2.sum()])",
-        {"sse_grad_autograd"} | FIT_CHECKS | {"inputs_unchanged", "numpy_only"},
-        "result[3]",
-        id="grad-x3-term-differentiated-in-x",
+        fails={"sse_grad_autograd"} | FIT_CHECKS | {"inputs_unchanged", "numpy_only"},
+        says="result[3]",
     ),
-    pytest.param(
+    Broken(
+        "grad-returns-list",
         "    return np.array([grad_pred.sum(), grad_x.sum(), grad_x2.sum(), (grad_x2 * x).sum()])",
         "    return [grad_pred.sum(), grad_x.sum(), grad_x2.sum(), (grad_x2 * x).sum()]",
-        {"sse_grad_autograd", "inputs_unchanged"} | FIT_CHECKS | {"numpy_only"},
-        "expected float64 array of shape (4,), got a list",
-        id="grad-returns-list",
+        fails={"sse_grad_autograd", "inputs_unchanged"} | FIT_CHECKS | {"numpy_only"},
+        says="expected float64 array of shape (4,), got a list",
     ),
-    pytest.param(
+    Broken(
+        "fit-loss-after-update",
         LOOP,
         """    for _ in range(steps):
         coeffs = coeffs - lr * sse_grad(coeffs, x, y)
         losses.append(sse_loss(predict(coeffs, x), y))
 """,
-        {"fit_losses"},
-        "result[0]",
-        id="fit-loss-after-update",
+        fails={"fit_losses"},
+        says="result[0]",
     ),
-    pytest.param(
+    Broken(
+        "fit-update-before-gradient",
         LOOP,
         """    grad = np.zeros(4)
     for _ in range(steps):
@@ -102,65 +102,48 @@ BROKEN = [
         losses.append(sse_loss(predict(coeffs, x), y))
         grad = sse_grad(coeffs, x, y)
 """,
-        {"fit_coeffs", "fit_defaults", "inputs_unchanged", "numpy_only"},
-        "fit, on the seed's data",
-        id="fit-update-before-gradient",
+        fails={"fit_coeffs", "fit_defaults", "inputs_unchanged", "numpy_only"},
+        says="fit, on the seed's data",
     ),
-    pytest.param(
+    Broken(
+        "fit-one-step-short",
         "    for _ in range(steps):",
         "    for _ in range(steps - 1):",
-        FIT_CHECKS | {"inputs_unchanged", "numpy_only"},
-        "expected shape",
-        id="fit-one-step-short",
+        fails=FIT_CHECKS | {"inputs_unchanged", "numpy_only"},
+        says="expected shape",
     ),
-    pytest.param(
+    Broken(
+        "fit-wrong-default-lr",
         "def fit(x, y, coeffs0, lr=1e-6, steps=2000):",
         "def fit(x, y, coeffs0, lr=1e-4, steps=2000):",
-        {"fit_defaults"},
-        "default lr and steps",
-        id="fit-wrong-default-lr",
+        fails={"fit_defaults"},
+        says="default lr and steps",
     ),
-    pytest.param(
+    Broken(
+        "fit-wrong-default-steps",
         "def fit(x, y, coeffs0, lr=1e-6, steps=2000):",
         "def fit(x, y, coeffs0, lr=1e-6, steps=1000):",
-        {"fit_defaults"},
-        "number of losses",
-        id="fit-wrong-default-steps",
+        fails={"fit_defaults"},
+        says="number of losses",
     ),
-    pytest.param(
+    Broken(
+        "fit-updates-coeffs0-in-place",
         "    coeffs = np.array(coeffs0, dtype=np.float64)  # a copy: coeffs0 stays as it was\n    losses = []\n" + LOOP,
         "    coeffs = coeffs0\n    losses = []\n" + LOOP.replace("coeffs = coeffs - lr", "coeffs -= lr"),
-        {"inputs_unchanged"},
-        "result['coeffs']",
-        id="fit-updates-coeffs0-in-place",
+        fails={"inputs_unchanged"},
+        says="result['coeffs']",
     ),
-    pytest.param(
+    Broken(
+        "imports-torch",
         "import numpy as np\n",
         "import numpy as np\nimport torch\n",
-        {check.name for check in POLYFIT.checks},  # torch cannot even be imported: nothing runs
-        "torch is not available in a numpy exercise",
-        id="imports-torch",
+        fails={check.name for check in POLYFIT.checks},  # torch cannot even be imported: nothing runs
+        says="torch is not available in a numpy exercise",
     ),
 ]
 
-
-def test_reference_scores_full_marks(grade_source):
-    result = grade_source("polyfit", solution_source("polyfit"))
-    assert failing(result) == set(), [c.message for c in result.checks]
-    assert result.score == result.max_score == 12
-
-
-@pytest.mark.parametrize("old, new, expected, phrase", BROKEN)
-def test_broken_variant_loses_exactly_its_checks(grade_source, broken_solution, old, new, expected, phrase):
-    result = grade_source("polyfit", broken_solution("polyfit", old, new))
-    assert failing(result) == expected, {c.name: c.message for c in result.checks if c.status != "passed"}
-    messages = "\n".join(c.message for c in result.checks if c.name in expected)
-    assert phrase in messages
-
-
-def test_the_seed_formulation_passes_too(grade_source):
-    """The article's loop (scalars a, b, c, d, x ** k powers) is a correct answer."""
-    source = '''
+# The article's loop (scalars a, b, c, d, x ** k powers) is a correct answer.
+SEED_FORMULATION = """
 import numpy as np
 
 
@@ -191,9 +174,14 @@ def fit(x, y, coeffs0, lr=1e-6, steps=2000):
         c -= lr * (grad_y_pred * x ** 2).sum()
         d -= lr * (grad_y_pred * x ** 3).sum()
     return np.array([a, b, c, d]), losses
-'''
-    result = grade_source("polyfit", source)
-    assert failing(result) == set(), [c.message for c in result.checks]
+"""
+
+SUITE = Suite(
+    "polyfit",
+    max_score=12,
+    broken=BROKEN,
+    alternatives=[Alternative("seed-formulation", rewrite=lambda reference: SEED_FORMULATION)],
+)
 
 
 def test_fit_learning_rates_converge():

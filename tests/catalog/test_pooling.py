@@ -1,180 +1,161 @@
 """pooling: the reference passes; each realistic mistake loses exactly its checks."""
 
 import numpy as np
-import pytest
 
-from tests.conftest import failing, solution_source
+from grader.testing import Alternative, Broken, Suite
 
 NAME = "pooling"
 LENGTHS = {"output_length", "output_length_ceil", "output_length_invalid"}
 
 BROKEN = [
-    pytest.param(
+    Broken(
+        "length-ignores-padding",
         "    span = length + 2 * padding - kernel_size",
         "    span = length - kernel_size",
         # It also rejects a valid setting: length 2, kernel_size 4, padding 1 (no output without padding).
-        LENGTHS,
-        "padding=1",
-        id="length-ignores-padding",
+        fails=LENGTHS,
+        says="padding=1",
     ),
-    pytest.param(
+    Broken(
+        "length-floors-in-ceil-mode",
         "        out = -(-span // stride) + 1  # ceiling division",
         "        out = span // stride + 1",
-        {"output_length_ceil"},
-        "ceil_mode=True",
-        id="length-floors-in-ceil-mode",
+        fails={"output_length_ceil"},
+        says="ceil_mode=True",
     ),
-    pytest.param(
+    Broken(
+        "length-ceil-without-last-window-rule",
         "        if (out - 1) * stride >= length + padding:\n            out -= 1\n",
         "",
-        {"output_length_ceil"},
-        "right padding",
-        id="length-ceil-without-last-window-rule",
+        fails={"output_length_ceil"},
+        says="right padding",
     ),
-    pytest.param(
+    Broken(
+        "length-float-division",
         "        out = span // stride + 1",
         "        out = span / stride + 1",
-        {"output_length"},
-        "expected int",
-        id="length-float-division",
+        fails={"output_length"},
+        says="expected int",
     ),
-    pytest.param(
+    Broken(
+        "length-truncates-toward-zero",
         "        out = span // stride + 1",
         "        out = int(span / stride) + 1",
-        {"output_length_invalid"},
-        "no output",
-        id="length-truncates-toward-zero",
+        fails={"output_length_invalid"},
+        says="no output",
     ),
-    pytest.param(
+    Broken(
+        "length-stride-none-unhandled",
         "    if stride is None:\n        stride = kernel_size\n",
         "",
-        LENGTHS,
-        "TypeError",
-        id="length-stride-none-unhandled",
+        fails=LENGTHS,
+        says="TypeError",
     ),
-    pytest.param(
+    Broken(
+        "length-no-padding-validation",
         "    if padding < 0 or 2 * padding > kernel_size:\n"
         '        raise ValueError("padding must be between 0 and half of kernel_size")\n',
         "",
-        {"output_length_invalid"},
-        "padding more than half",
-        id="length-no-padding-validation",
+        fails={"output_length_invalid"},
+        says="padding more than half",
     ),
-    pytest.param(
+    Broken(
+        "length-returns-zero-for-no-output",
         "    if out < 1:\n",
         "    if False:\n",
-        {"output_length_invalid"},
-        "expected str 'ValueError', got int 0",
-        id="length-returns-zero-for-no-output",
+        fails={"output_length_invalid"},
+        says="expected str 'ValueError', got int 0",
     ),
-    pytest.param(
+    Broken(
+        "mean-pool-wrong-dim",
         "    return x.mean(dim=1)",
         "    return x.mean(dim=2)",
-        {"mean_pool", "size_one", "inputs_unchanged"},
-        "expected shape",
-        id="mean-pool-wrong-dim",
+        fails={"mean_pool", "size_one", "inputs_unchanged"},
+        says="expected shape",
     ),
-    pytest.param(
+    Broken(
+        "mean-pool-squeeze-everything",
         "    return x.mean(dim=1)",
         "    return torch.nn.AvgPool1d(x.shape[1])(x.transpose(1, 2)).squeeze()",
-        {"size_one"},
-        "mean_pool_sequence of x (1, 1, 1)",
-        id="mean-pool-squeeze-everything",
+        fails={"size_one"},
+        says="mean_pool_sequence of x (1, 1, 1)",
     ),
-    pytest.param(
+    Broken(
+        "max-pool-returns-values-and-indices",
         "    return x.max(dim=1).values",
         "    return x.max(dim=1)",
-        {"max_pool", "size_one", "inputs_unchanged"},
-        "expected a tensor, got an object of type max",
-        id="max-pool-returns-values-and-indices",
+        fails={"max_pool", "size_one", "inputs_unchanged"},
+        says="expected a tensor, got an object of type max",
     ),
-    pytest.param(
+    Broken(
+        "max-pool-starts-from-zero",
         "    return x.max(dim=1).values",
         "    out = torch.zeros_like(x[:, 0])\n"
         "    for t in range(x.shape[1]):\n"
         "        out = torch.maximum(out, x[:, t])\n"
         "    return out",
-        {"max_pool", "size_one", "inputs_unchanged"},
-        "every value negative",
-        id="max-pool-starts-from-zero",
+        fails={"max_pool", "size_one", "inputs_unchanged"},
+        says="every value negative",
     ),
-    pytest.param(
+    Broken(
+        "masked-divides-by-seq-len",
         "    return total / lengths.to(x.dtype).unsqueeze(-1)",
         "    return total / x.shape[1]",
-        {"masked_mean_pool", "inputs_unchanged"},
-        "lengths [5, 1, 3]",
-        id="masked-divides-by-seq-len",
+        fails={"masked_mean_pool", "inputs_unchanged"},
+        says="lengths [5, 1, 3]",
     ),
-    pytest.param(
+    Broken(
+        "masked-includes-padding",
         "    return total / lengths.to(x.dtype).unsqueeze(-1)",
         "    return x.mean(dim=1)",
-        {"masked_mean_pool", "inputs_unchanged"},
-        "padding filled with ~1e6",
-        id="masked-includes-padding",
+        fails={"masked_mean_pool", "inputs_unchanged"},
+        says="padding filled with ~1e6",
     ),
-    pytest.param(
+    Broken(
+        "masked-off-by-one",
         "    real = (positions[None, :] < lengths[:, None]).unsqueeze(-1)",
         "    real = (positions[None, :] <= lengths[:, None]).unsqueeze(-1)",
-        {"masked_mean_pool", "inputs_unchanged"},
-        "masked_mean_pool",
-        id="masked-off-by-one",
+        fails={"masked_mean_pool", "inputs_unchanged"},
+        says="masked_mean_pool",
     ),
-    pytest.param(
+    Broken(
+        "masked-zeroes-padding-in-place",
         "    total = torch.where(real, x, torch.zeros_like(x)).sum(dim=1)",
         "    x.masked_fill_(~real, 0.0)\n    total = x.sum(dim=1)",
-        {"masked_mean_pool", "inputs_unchanged"},
-        "result['masked_mean_pool: x']",
-        id="masked-zeroes-padding-in-place",
+        fails={"masked_mean_pool", "inputs_unchanged"},
+        says="result['masked_mean_pool: x']",
     ),
-    pytest.param(
+    Broken(
+        "length-rejects-padding-of-half-the-kernel",
         "    if padding < 0 or 2 * padding > kernel_size:",
         "    if padding < 0 or 2 * padding >= kernel_size:",
-        LENGTHS,
-        "raised ValueError on a valid input",
-        id="length-rejects-padding-of-half-the-kernel",
+        fails=LENGTHS,
+        says="raised ValueError on a valid input",
     ),
-    pytest.param(
+    Broken(
+        "length-rejects-everything",
         "    if length < 1 or kernel_size < 1 or stride < 1:",
         "    if True:",
-        LENGTHS,
-        "raised ValueError on a valid input",
-        id="length-rejects-everything",
+        fails=LENGTHS,
+        says="raised ValueError on a valid input",
     ),
 ]
 
 ALTERNATIVES = [
-    pytest.param(
+    Alternative(
+        "mean-pool-seed-recipe",
         "    return x.mean(dim=1)",
         "    return torch.nn.AvgPool1d(x.shape[1])(x.transpose(1, 2)).squeeze(-1)",
-        id="mean-pool-seed-recipe",
     ),
-    pytest.param("    return x.max(dim=1).values", "    return x.amax(dim=1)", id="max-pool-amax"),
-    pytest.param(
+    Alternative("max-pool-amax", "    return x.max(dim=1).values", "    return x.amax(dim=1)"),
+    Alternative(
+        "masked-loop-over-rows",
         "    return total / lengths.to(x.dtype).unsqueeze(-1)",
         "    return torch.stack([x[b, :n].mean(dim=0) for b, n in enumerate(lengths)])",
-        id="masked-loop-over-rows",
     ),
 ]
 
-
-def test_reference_scores_full_marks(grade_source):
-    result = grade_source(NAME, solution_source(NAME))
-    assert failing(result) == set(), [c.message for c in result.checks]
-    assert result.score == result.max_score == 11
-
-
-@pytest.mark.parametrize("old, new, expected, phrase", BROKEN)
-def test_broken_variant_loses_exactly_its_checks(grade_source, broken_solution, old, new, expected, phrase):
-    result = grade_source(NAME, broken_solution(NAME, old, new))
-    assert failing(result) == expected, [(c.name, c.message) for c in result.checks if c.status != "passed"]
-    messages = "\n".join(c.message for c in result.checks if c.name in expected)
-    assert phrase in messages, messages
-
-
-@pytest.mark.parametrize("old, new", ALTERNATIVES)
-def test_correct_alternative_scores_full_marks(grade_source, broken_solution, old, new):
-    result = grade_source(NAME, broken_solution(NAME, old, new))
-    assert failing(result) == set(), [(c.name, c.message) for c in result.checks if c.status != "passed"]
+SUITE = Suite(NAME, max_score=11, broken=BROKEN, alternatives=ALTERNATIVES)
 
 
 def test_length_cases_are_what_their_labels_say():

@@ -1,9 +1,8 @@
 """rnn: the reference passes; each realistic mistake loses exactly its checks."""
 
 import numpy as np
-import pytest
 
-from tests.conftest import failing, solution_source
+from grader.testing import Broken, Suite
 
 LOOP = "        h = cell(x_t, h)\n        outputs.append(h)\n"
 RETURN = "    return torch.stack(outputs), h\n"
@@ -22,98 +21,88 @@ USES_NN_RNN = """    rnn = torch.nn.RNN(cell.input_size, cell.hidden_size, nonli
 """
 
 BROKEN = [
-    pytest.param(
+    Broken(
+        "outputs-only-the-last-state",
         RETURN,
         "    return h, h\n",
-        {"run_rnn_outputs", "run_rnn_grad", "inputs_unchanged", "own_loop"},
-        "expected shape (4, 2, 5), got (2, 5)",
-        id="outputs-only-the-last-state",
+        fails={"run_rnn_outputs", "run_rnn_grad", "inputs_unchanged", "own_loop"},
+        says="expected shape (4, 2, 5), got (2, 5)",
     ),
-    pytest.param(
+    Broken(
+        "outputs-shifted-by-one-step",
         LOOP,
         "        outputs.append(h)\n        h = cell(x_t, h)\n",
-        {"run_rnn_outputs", "run_rnn_grad", "inputs_unchanged", "own_loop"},
-        "run_rnn",
-        id="outputs-shifted-by-one-step",
+        fails={"run_rnn_outputs", "run_rnn_grad", "inputs_unchanged", "own_loop"},
+        says="run_rnn",
     ),
-    pytest.param(
+    Broken(
+        "state-detached-between-steps",
         LOOP,
         "        h = cell(x_t, h.detach())\n        outputs.append(h)\n",
-        {"run_rnn_grad"},
-        "result['inputs']",
-        id="state-detached-between-steps",
+        fails={"run_rnn_grad"},
+        says="result['inputs']",
     ),
-    pytest.param(
+    Broken(
+        "h-last-with-a-layer-dimension",
         RETURN,
         "    return torch.stack(outputs), h.unsqueeze(0)\n",
-        {"run_rnn_last"},
-        "expected shape (2, 5), got (1, 2, 5)",
-        id="h-last-with-a-layer-dimension",
+        fails={"run_rnn_last"},
+        says="expected shape (2, 5), got (1, 2, 5)",
     ),
-    pytest.param(
+    Broken(
+        "rewrites-the-cell-with-tanh",
         LOOP,
         "        h = torch.tanh(x_t @ cell.weight_ih.T + cell.bias_ih + h @ cell.weight_hh.T + cell.bias_hh)\n"
         "        outputs.append(h)\n",
-        {"run_rnn_outputs", "run_rnn_last", "run_rnn_grad", "inputs_unchanged", "own_loop"},
-        "relu RNNCell",
-        id="rewrites-the-cell-with-tanh",
+        fails={"run_rnn_outputs", "run_rnn_last", "run_rnn_grad", "inputs_unchanged", "own_loop"},
+        says="relu RNNCell",
     ),
-    pytest.param(
-        "    h = h0\n    outputs = []\n    for x_t in inputs:  # iterating a tensor walks its first (time) axis\n" + LOOP + RETURN,
+    Broken(
+        "copies-the-cell-into-nn-rnn",
+        "    h = h0\n    outputs = []\n    for x_t in inputs:  # iterating a tensor walks its first (time) axis\n"
+        + LOOP
+        + RETURN,
         USES_NN_RNN,
-        {"own_loop", "run_rnn_outputs", "run_rnn_last", "run_rnn_grad", "inputs_unchanged"},
-        "torch.nn.RNN",
-        id="copies-the-cell-into-nn-rnn",
+        fails={"own_loop", "run_rnn_outputs", "run_rnn_last", "run_rnn_grad", "inputs_unchanged"},
+        says="torch.nn.RNN",
     ),
-    pytest.param(
+    Broken(
+        "encode-reads-the-last-padded-step",
         MASKED,
         "        h = cell(x_t, h)\n",
-        {"encode_values", "encode_default_h0", "encode_grad", "inputs_unchanged", "own_loop"},
-        "encode_sequences",
-        id="encode-reads-the-last-padded-step",
+        fails={"encode_values", "encode_default_h0", "encode_grad", "inputs_unchanged", "own_loop"},
+        says="encode_sequences",
     ),
-    pytest.param(
+    Broken(
+        "encode-default-h0-float32",
         ZEROS,
         "        h0 = torch.zeros(batch, cell.hidden_size)\n",
-        {"encode_default_h0"},
-        "Float and Double",
-        id="encode-default-h0-float32",
+        fails={"encode_default_h0"},
+        says="Float and Double",
     ),
-    pytest.param(
+    Broken(
+        "encode-ignores-the-given-h0",
         "    if h0 is None:\n" + ZEROS,
         "    if True:\n" + ZEROS,
-        {"encode_values", "encode_grad", "inputs_unchanged", "own_loop"},
-        "encode_sequences",
-        id="encode-ignores-the-given-h0",
+        fails={"encode_values", "encode_grad", "inputs_unchanged", "own_loop"},
+        says="encode_sequences",
     ),
-    pytest.param(
+    Broken(
+        "encode-writes-into-h0",
         MASKED,
         "        running = lengths > t\n        h[running] = cell(x_t, h)[running]\n",
-        {"encode_grad", "inputs_unchanged"},
-        "result['h0_sequences']",
-        id="encode-writes-into-h0",
+        fails={"encode_grad", "inputs_unchanged"},
+        says="result['h0_sequences']",
     ),
 ]
 
-
-def test_reference_scores_full_marks(grade_source):
-    result = grade_source("rnn", solution_source("rnn"))
-    assert failing(result) == set()
-    assert result.score == result.max_score == 11
-
-
-@pytest.mark.parametrize("old, new, expected, phrase", BROKEN)
-def test_broken_variant_loses_exactly_its_checks(grade_source, broken_solution, old, new, expected, phrase):
-    result = grade_source("rnn", broken_solution("rnn", old, new))
-    assert failing(result) == expected
-    messages = "\n".join(c.message for c in result.checks if c.name in expected)
-    assert phrase in messages
+SUITE = Suite("rnn", max_score=11, broken=BROKEN)
 
 
 def test_oracles_agree_with_the_reference_on_fresh_seeds():
     """The nn.RNN oracles and the reference agree beyond the catalog's own seed."""
-    import solutions.rnn as reference
     import grader.oracles.rnn as oracles
+    import solutions.rnn as reference
     from grader.catalog.rnn import EXERCISE
     from grader.checking.values import mismatch
     from grader.exercise import Check, Context

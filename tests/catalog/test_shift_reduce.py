@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tests.conftest import failing, solution_source
+from grader.testing import Broken, Suite
 
 OPEN_AND_CLOSE = """        if piece == "(":
             open_nodes.append(0)
@@ -48,14 +48,18 @@ TRACKER_AFTER_STEP = TRACKER_AND_STEP.replace("        state = tracker(state, b,
     "        state = tracker(state, b, s1, s2)\n"
 )
 CELL = "        c = torch.tanh(a) * torch.sigmoid(i) + torch.sigmoid(f1) * c_l + torch.sigmoid(f2) * c_r\n"
-FORWARD = """        (h_l, c_l), (h_r, c_r) = left, right
+FORWARD = (
+    """        (h_l, c_l), (h_r, c_r) = left, right
         z = self.left(h_l) + self.right(h_r)
         if tracking is not None:
             z = z + self.track(tracking[0])
         a, i, f1, f2, o = z.chunk(5, dim=1)
-""" + CELL + """        h = torch.sigmoid(o) * torch.tanh(c)
+"""
+    + CELL
+    + """        h = torch.sigmoid(o) * torch.tanh(c)
         return h, c
 """
+)
 NO_GRAD_FORWARD = "        with torch.no_grad():\n" + "".join("    " + line + "\n" for line in FORWARD.splitlines())
 BATCHED_REDUCE = """        if reducing:
             k = len(reducing)
@@ -72,147 +76,137 @@ REDUCE_PER_SENTENCE = """        for i, left, right in zip(reducing, lefts, righ
 """
 
 BROKEN = [
-    pytest.param(
+    Broken(
+        "R-for-the-opening-bracket",
         OPEN_AND_CLOSE,
         R_FOR_OPEN,
-        {"tree_to_transitions"},
-        "tree_to_transitions, on the seed article's tree",
-        id="R-for-the-opening-bracket",
+        fails={"tree_to_transitions"},
+        says="tree_to_transitions, on the seed article's tree",
     ),
-    pytest.param(
+    Broken(
+        "unary-nodes-accepted",
         "            if children != 2:\n",
         "            if children > 2:\n",
-        {"tree_invalid"},
-        "a node with one child",
-        id="unary-nodes-accepted",
+        fails={"tree_invalid"},
+        says="a node with one child",
     ),
-    pytest.param(
+    Broken(
+        "tree-with-extra-spaces",
         """    return shift_reduce(tokens, transitions, lambda left, right: f"( {left} {right} )")""",
         """    return shift_reduce(tokens, transitions, lambda left, right: f"( {left} {right} ) ").strip()""",
-        {"transitions_to_tree"},
-        "transitions_to_tree",
-        id="tree-with-extra-spaces",
+        fails={"transitions_to_tree"},
+        says="transitions_to_tree",
     ),
-    pytest.param(
+    Broken(
+        "pops-left-before-right",
         POP_ORDER,
-        POP_ORDER.replace("right = stack.pop()", "RIGHT").replace("left = stack.pop()", "right = stack.pop()").replace(
-            "RIGHT", "left = stack.pop()"
-        ),
-        {"shift_reduce_values", "transitions_to_tree", "inputs_unchanged"},
-        "shift_reduce",
-        id="pops-left-before-right",
+        POP_ORDER.replace("right = stack.pop()", "RIGHT")
+        .replace("left = stack.pop()", "right = stack.pop()")
+        .replace("RIGHT", "left = stack.pop()"),
+        fails={"shift_reduce_values", "transitions_to_tree", "inputs_unchanged"},
+        says="shift_reduce",
     ),
-    pytest.param(
+    Broken(
+        "leftovers-not-rejected",
         END_CHECK,
         "    return stack[-1]\n",
-        {"shift_reduce_invalid"},
-        "expected 'ValueError', got 'returned normally'",
-        id="leftovers-not-rejected",
+        fails={"shift_reduce_invalid"},
+        says="expected 'ValueError', got 'returned normally'",
     ),
-    pytest.param(
+    Broken(
+        "empty-stack-raises-index-error",
         "            if len(stack) < 2:\n"
         '                raise ValueError(f"step {step}: reduce needs two items on the stack, found {len(stack)}")\n'
-        "            right = stack.pop()\n            left = stack.pop()\n            stack.append(reduce(left, right))\n",
-        "            right = stack.pop()\n            left = stack.pop()\n            stack.append(reduce(left, right))\n",
-        {"shift_reduce_invalid"},
-        "IndexError",
-        id="empty-stack-raises-index-error",
+        "            right = stack.pop()\n            left = stack.pop()\n"
+        "            stack.append(reduce(left, right))\n",
+        "            right = stack.pop()\n            left = stack.pop()\n"
+        "            stack.append(reduce(left, right))\n",
+        fails={"shift_reduce_invalid"},
+        says="IndexError",
     ),
-    pytest.param(
+    Broken(
+        "buffer-popped-in-place",
         "    queue = list(buffer)  # a copy: shifting must not empty the caller's list\n",
         "    queue = buffer\n",
-        {"inputs_unchanged"},
-        "result['shift_reduce: buffer']: expected 8 items, got 0",
-        id="buffer-popped-in-place",
+        fails={"inputs_unchanged"},
+        says="result['shift_reduce: buffer']: expected 8 items, got 0",
     ),
-    pytest.param(
+    Broken(
+        "tracker-called-after-the-transition",
         TRACKER_AND_STEP,
         TRACKER_AFTER_STEP,
-        {"shift_reduce_tracked", "inputs_unchanged"},
-        "shift_reduce_tracked",
-        id="tracker-called-after-the-transition",
+        fails={"shift_reduce_tracked", "inputs_unchanged"},
+        says="shift_reduce_tracked",
     ),
-    pytest.param(
+    Broken(
+        "forget-gates-swapped",
         CELL,
         CELL.replace("sigmoid(f1) * c_l", "sigmoid(f2) * c_l").replace("sigmoid(f2) * c_r", "sigmoid(f1) * c_r"),
-        {"treelstm_values", "treelstm_grads"},
-        "TreeLSTMReduce",
-        id="forget-gates-swapped",
+        fails={"treelstm_values", "treelstm_grads"},
+        says="TreeLSTMReduce",
     ),
-    pytest.param(
+    Broken(
+        "sigmoid-on-the-candidate",
         CELL,
         CELL.replace("torch.tanh(a)", "torch.sigmoid(a)"),
-        {"treelstm_values", "treelstm_grads"},
-        "result['c']",
-        id="sigmoid-on-the-candidate",
+        fails={"treelstm_values", "treelstm_grads"},
+        says="result['c']",
     ),
-    pytest.param(
+    Broken(
+        "right-layer-with-bias",
         "        self.right = nn.Linear(size, 5 * size, bias=False)\n",
         "        self.right = nn.Linear(size, 5 * size)\n",
-        {"treelstm_values", "treelstm_grads"},
-        "expected 'left.bias, left.weight, right.weight', got 'left.bias, left.weight, right.bias, right.weight'",
-        id="right-layer-with-bias",
+        fails={"treelstm_values", "treelstm_grads"},
+        says="expected 'left.bias, left.weight, right.weight', got 'left.bias, left.weight, right.bias, right.weight'",
     ),
-    pytest.param(
+    Broken(
+        "forward-under-no-grad",
         FORWARD,
         NO_GRAD_FORWARD,
-        {"treelstm_grads"},
-        "does not require grad",
-        id="forward-under-no-grad",
+        fails={"treelstm_grads"},
+        says="does not require grad",
     ),
-    pytest.param(
+    Broken(
+        "batched-left-and-right-swapped",
         "pairs[:k], pairs[k:]",
         "pairs[k:], pairs[:k]",
-        {"batched_values", "batched_calls", "inputs_unchanged"},
-        "batched_shift_reduce",
-        id="batched-left-and-right-swapped",
+        fails={"batched_values", "batched_calls", "inputs_unchanged"},
+        says="batched_shift_reduce",
     ),
-    pytest.param(
+    Broken(
+        "batched-reduce-once-per-sentence",
         BATCHED_REDUCE,
         REDUCE_PER_SENTENCE,
-        {"batched_calls"},
-        "result['at most one reduce call per step']: expected True, got False",
-        id="batched-reduce-once-per-sentence",
+        fails={"batched_calls"},
+        says="result['at most one reduce call per step']: expected True, got False",
     ),
-    pytest.param(
+    Broken(
+        "tree-rejects-a-single-word",
         "    if trees != 1:",
         "    if trees != 1 or len(tokens) < 2:",
-        {"tree_to_transitions", "tree_invalid"},
-        "raised ValueError on a valid input",
-        id="tree-rejects-a-single-word",
+        fails={"tree_to_transitions", "tree_invalid"},
+        says="raised ValueError on a valid input",
     ),
-    pytest.param(
+    Broken(
+        "machine-rejects-every-sequence",
         END_CHECK,
         END_CHECK.replace("or queue:", "or not queue:"),
         # transitions_to_tree runs the machine; inputs_unchanged requires shift_reduce_values
         # (and its own call raises too).
-        {"shift_reduce_values", "shift_reduce_invalid", "transitions_to_tree", "inputs_unchanged"},
-        "raised ValueError on a valid input",
-        id="machine-rejects-every-sequence",
+        fails={"shift_reduce_values", "shift_reduce_invalid", "transitions_to_tree", "inputs_unchanged"},
+        says="raised ValueError on a valid input",
     ),
-    pytest.param(
+    Broken(
+        "batched-pushes-the-same-row",
         "stacks[i].append(free + j)",
         "stacks[i].append(free)",
         # The calls are still batched, but batched_calls requires batched_values.
-        {"batched_values", "batched_calls", "inputs_unchanged"},
-        "not yet counted: needs 'batched_values' to pass first",
-        id="batched-pushes-the-same-row",
+        fails={"batched_values", "batched_calls", "inputs_unchanged"},
+        says="not yet counted: needs 'batched_values' to pass first",
     ),
 ]
 
-
-def test_reference_scores_full_marks(grade_source):
-    result = grade_source("shift_reduce", solution_source("shift_reduce"))
-    assert failing(result) == set()
-    assert result.score == result.max_score == 12
-
-
-@pytest.mark.parametrize("old, new, expected, phrase", BROKEN)
-def test_broken_variant_loses_exactly_its_checks(grade_source, broken_solution, old, new, expected, phrase):
-    result = grade_source("shift_reduce", broken_solution("shift_reduce", old, new))
-    assert failing(result) == expected
-    messages = "\n".join(c.message for c in result.checks if c.name in expected)
-    assert phrase in messages
+SUITE = Suite("shift_reduce", max_score=12, broken=BROKEN)
 
 
 # --- the reference itself, against independent expectations ------------------

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from grader.process import sandbox, view
+from grader.process import lifecycle, sandbox, view
 from grader.reporters import terminal
 from grader.results import Session
 
@@ -37,7 +37,7 @@ def test_switching_namespaces_off_degrades_clearly(monkeypatch):
 
 
 def test_a_platform_without_namespaces_is_named(monkeypatch):
-    monkeypatch.setattr(sandbox, "_libc", lambda: None)
+    monkeypatch.setattr(sandbox, "libc_handle", lambda: None)
     monkeypatch.setattr(sandbox.sys, "platform", "darwin")
     active = sandbox.detect(sandbox.Plan())
     assert active["separate process"] and not active["no network"]
@@ -62,9 +62,9 @@ def _memory_readable(shield: bool, uid: int = 65534) -> bool:
     target = os.fork()
     if target == 0:
         os.setuid(uid)  # a switch of user makes a process non-dumpable: start as a normal one
-        sandbox._libc().prctl(sandbox.PR_SET_DUMPABLE, 1)
+        lifecycle.libc_handle().prctl(lifecycle.PR_SET_DUMPABLE, 1)
         if shield:
-            sandbox.shield_memory()
+            lifecycle.shield_memory()
         os.write(result_write, b"r")
         os.read(go_read, 1)
         os._exit(0)

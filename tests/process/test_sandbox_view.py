@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.process import cgroups, sandbox, view
+from grader.process import cgroups, lifecycle, sandbox, view
 
 ROOT = Path(__file__).resolve().parents[2]
 HIDDEN = (str(ROOT / "solutions"), str(ROOT / "tests/plugins/toy_solutions"))
@@ -77,7 +77,7 @@ def in_sandbox(attempt, *args, plan: sandbox.Plan = PLAN, groups: bool = False):
                 data += chunk
     finally:
         os.close(read_fd)
-        sandbox.kill_and_reap(pid)
+        lifecycle.kill_and_reap(pid)
         cgroups.remove(plan.cgroups)
     assert data, "the sandboxed attempt sent nothing back"
     return json.loads(data)

@@ -8,9 +8,9 @@ alike, and
   committed), from the exercise's metadata, its stub module
   ``exercises.<name>`` (autodoc) and, when present, the hand-written prose
   ``docs/exercises/<name>.rst``;
-* draws the figures registered in :mod:`grader_docs.figures` into
-  ``docs/_figures/`` by calling the reference solutions (only the pictures
-  reach the pages, never the code).
+* draws the figures of :mod:`grader_docs.figures` (one module per exercise,
+  ``figures/<name>.py``) into ``docs/_figures/`` by calling the reference
+  solutions (only the pictures reach the pages, never the code).
 
 It also provides the directives those pages use:
 

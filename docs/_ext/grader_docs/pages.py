@@ -54,7 +54,7 @@ def render(exercise, srcdir: Path) -> str:
     prose = srcdir / PROSE / f"{exercise.name}.rst"
     if prose.is_file():
         lines += [f".. include:: ../{PROSE}/{exercise.name}.rst", ""]
-    drawn = figures.FIGURES.get(exercise.name, ())
+    drawn = figures.figures_of(exercise.name)
     if drawn:
         lines += ["Figures", "-------", ""]
         for figure in drawn:
