@@ -126,8 +126,20 @@ def run(step: str) -> None:
     elif step == "gettext":
         sphinx("gettext", BUILD / "gettext")
         subprocess.run(
-            [sys.executable, "-m", "sphinx_intl", "update", "-p", str(BUILD / "gettext"),
-             "-d", str(DOCS / "locale"), "-l", "zh_CN", "-w", "0"],
+            [
+                sys.executable,
+                "-m",
+                "sphinx_intl",
+                "update",
+                "-p",
+                str(BUILD / "gettext"),
+                "-d",
+                str(DOCS / "locale"),
+                "-l",
+                "zh_CN",
+                "-w",
+                "0",
+            ],
             check=True,
         )
     else:

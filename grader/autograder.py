@@ -33,8 +33,8 @@ import os
 import shlex
 import sys
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import grader
 from grader.exercise import Exercise

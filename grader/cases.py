@@ -16,7 +16,6 @@ import numpy as np
 from grader.errors import PluginError
 from grader.exercise import Case, Check, Exercise
 
-
 SECRET_ENV = "GRADER_SECRET"
 
 

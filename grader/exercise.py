@@ -25,8 +25,9 @@ the value checks that must pass for them to count.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Mapping, Union
+from typing import Any, Literal
 
 Framework = Literal["numpy", "torch"]
 
@@ -146,13 +147,13 @@ class SourceCheck:
     name: str
     function: str
     points: float
-    inspect: Callable[[str], "list[str]"]
+    inspect: Callable[[str], list[str]]
     description: str = ""
     hint: str = ""
     requires: tuple[str, ...] | None = None
 
 
-AnyCheck = Union[Check, SourceCheck]
+AnyCheck = Check | SourceCheck
 
 
 @dataclass(frozen=True)
@@ -235,14 +236,10 @@ def validate(exercise: Any, plugin: str) -> Exercise:
     """
     where = f"plugin {plugin!r}"
     if not isinstance(exercise, Exercise):
-        raise ExerciseDefinitionError(
-            f"{where} returned {type(exercise).__name__}, not grader.Exercise"
-        )
+        raise ExerciseDefinitionError(f"{where} returned {type(exercise).__name__}, not grader.Exercise")
     where = f"{where}, exercise {exercise.name!r}"
     if not isinstance(exercise.name, str) or not _NAME.match(exercise.name):
-        raise ExerciseDefinitionError(
-            f"{where}: the name must be a Python module name (lowercase, digits, _)"
-        )
+        raise ExerciseDefinitionError(f"{where}: the name must be a Python module name (lowercase, digits, _)")
     if exercise.framework not in ("numpy", "torch"):
         raise ExerciseDefinitionError(f"{where}: framework must be 'numpy' or 'torch'")
     if not isinstance(exercise.reference, str) or not exercise.reference:
@@ -277,9 +274,7 @@ def validate(exercise: Any, plugin: str) -> Exercise:
             raise ExerciseDefinitionError(f"{where}, check {check.name!r}: points must be > 0")
         if isinstance(check, Check):
             if not callable(check.probe) or not callable(check.cases):
-                raise ExerciseDefinitionError(
-                    f"{where}, check {check.name!r}: probe and cases must be callables"
-                )
+                raise ExerciseDefinitionError(f"{where}, check {check.name!r}: probe and cases must be callables")
             _validate_oracle(exercise, check, f"{where}, check {check.name!r}")
             if check.time_limit <= 0 or check.rtol < 0 or check.atol < 0:
                 raise ExerciseDefinitionError(

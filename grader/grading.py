@@ -21,35 +21,33 @@ grader holds one case's worth of student data at a time.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import queue
 import re
 import sys
 import threading
 import time
 import types
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
 
 import pluggy
 
 from grader import cache
-from grader.process import lifecycle, sandbox, supervisor, view
-from grader.checking import scoring
 from grader import submission as submitted
 from grader.cases import course_secret, hidden_key, make_cases, preload  # noqa: F401  (make_cases, preload: public here)
+from grader.checking import scoring
+from grader.checking.outcomes import Outcome
 from grader.device import choose, resolve
 from grader.errors import PluginError
-from grader.manager import collect_exercises
-from grader.checking.outcomes import Outcome
 from grader.exercise import Check, Context, Exercise
+from grader.manager import collect_exercises
 from grader.policy import address_space_mb, device_for, expected_patience
+from grader.process import lifecycle, sandbox, supervisor, view
 from grader.process.expected import ReferenceProcess, expected_values, reference_spec
+from grader.process.zygote import Zygote, ZygoteError, import_path
 from grader.release import provenance, release_folder, shipped_expected
 from grader.results import ExerciseResult, Report, Session, without_paths
-from grader.process.zygote import Zygote, ZygoteError, import_path
 
 RELEASE_SCOPE = "hidden checks are graded by your instructor"
 NO_HIDDEN_SCOPE = "public cases only: hidden cases need the namespace sandbox (processes confined)"
@@ -184,8 +182,9 @@ class Grader:
             wanted = set(compute if compute is not None else (e.name for e in self.exercises))
             computed = [e for e in self.exercises if e.name in wanted and not self.release]
             self._references = ReferenceProcess(computed, self.cases)  # it imports torch meanwhile
-            self._expected = _Expected(self._references, None if self.release else store, computed, self.cases,
-                                       self._hidden)
+            self._expected = _Expected(
+                self._references, None if self.release else store, computed, self.cases, self._hidden
+            )
             self._expected.ask("cpu", [e for e in computed if device_for(e, "cpu") == "cpu"])
             self._request, self._device = device, None
             self._device_lock = threading.Lock()
@@ -221,7 +220,7 @@ class Grader:
         self._all.append(lane)
         return lane
 
-    def __enter__(self) -> "Grader":
+    def __enter__(self) -> Grader:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -300,8 +299,17 @@ class Grader:
         else:
             device = self.device if exercise.framework == "torch" else "cpu"
             result = _grade_one(
-                self.pm, exercise, self.cases[exercise.name], file.text, path, device,
-                self.plan, self._expected, lane.get(exercise.framework), deadline, self._hidden[exercise.name],
+                self.pm,
+                exercise,
+                self.cases[exercise.name],
+                file.text,
+                path,
+                device,
+                self.plan,
+                self._expected,
+                lane.get(exercise.framework),
+                deadline,
+                self._hidden[exercise.name],
             )
         return replace(without_paths(result, self.plan.hide), notes=file.notes)  # hidden paths: nobody's business
 
@@ -509,8 +517,16 @@ def _grade_one(
 
     try:
         outcomes, output = supervisor.run_exercise(
-            exercise, cases, str(path), source, ctx, replace(_plan_for([exercise], plan), memory_limit_mb=memory), zygote,
-            deadline=deadline, judge=judge, hidden=hidden,
+            exercise,
+            cases,
+            str(path),
+            source,
+            ctx,
+            replace(_plan_for([exercise], plan), memory_limit_mb=memory),
+            zygote,
+            deadline=deadline,
+            judge=judge,
+            hidden=hidden,
         )
     except ZygoteError as exc:
         raise PluginError(f"exercise {exercise.name!r}: student processes cannot be prepared: {exc}") from None
@@ -530,8 +546,10 @@ def _grade_one(
         for i, check in enumerate(exercise.checks)
     ]
     if secret:
-        checks = [_hidden_counts(result, spec, i, cases, outcomes) for i, (result, spec) in
-                  enumerate(zip(checks, exercise.checks))]
+        checks = [
+            _hidden_counts(result, spec, i, cases, outcomes)
+            for i, (result, spec) in enumerate(zip(checks, exercise.checks))
+        ]
     checks = scoring.apply_requirements(exercise, checks)
     return ExerciseResult(
         name=exercise.name,
@@ -565,8 +583,13 @@ def _hidden_counts(result, check, index: int, cases: dict, outcomes: dict):
         return result
     listed = cases[check.name]
     public = [j for j, case in enumerate(listed) if not case.hidden]
-    failed = [j for j in public if not (outcomes.get((index, j)) and outcomes[(index, j)].value is True
-                                        and outcomes[(index, j)].kind == "value")]
+    failed = [
+        j
+        for j in public
+        if not (
+            outcomes.get((index, j)) and outcomes[(index, j)].value is True and outcomes[(index, j)].kind == "value"
+        )
+    ]
     if not failed:
         message = f"{check.function}: passes every public case but not every hidden case ({HIDDEN})"
         if check.hint:

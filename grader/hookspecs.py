@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import argparse
 
     from grader.exercise import Case, Check, Exercise
-    from grader.results import Report, ExerciseResult, Session
+    from grader.results import ExerciseResult, Report, Session
 
 hookspec = pluggy.HookspecMarker("grader")
 
@@ -24,7 +24,7 @@ hookspec = pluggy.HookspecMarker("grader")
 
 
 @hookspec
-def grader_add_commands(subparsers: "argparse._SubParsersAction", pm: "pluggy.PluginManager") -> None:
+def grader_add_commands(subparsers: argparse._SubParsersAction, pm: pluggy.PluginManager) -> None:
     """Add sub-commands to ``python -m grader``.
 
     Args:
@@ -37,7 +37,7 @@ def grader_add_commands(subparsers: "argparse._SubParsersAction", pm: "pluggy.Pl
 
 
 @hookspec
-def grader_addoption(parser: "argparse.ArgumentParser") -> None:
+def grader_addoption(parser: argparse.ArgumentParser) -> None:
     """Add options to ``python -m grader run``.
 
     Args:
@@ -47,7 +47,7 @@ def grader_addoption(parser: "argparse.ArgumentParser") -> None:
 
 
 @hookspec
-def grader_configure(args: "argparse.Namespace") -> None:
+def grader_configure(args: argparse.Namespace) -> None:
     """Validate parsed options before any work starts.
 
     Args:
@@ -63,7 +63,7 @@ def grader_configure(args: "argparse.Namespace") -> None:
 
 
 @hookspec
-def grader_exercises() -> "list[Exercise]":
+def grader_exercises() -> list[Exercise]:
     """Declare exercises.
 
     Returns:
@@ -77,7 +77,7 @@ def grader_exercises() -> "list[Exercise]":
 
 
 @hookspec(firstresult=True)
-def grader_compare(check: "Check", case: "Case", expected: Any, got: Any) -> "str | bool | None":
+def grader_compare(check: Check, case: Case, expected: Any, got: Any) -> str | bool | None:
     """Compare what a student's code produced with what was expected.
 
     Called in the grader's own process, on plain data only. The first
@@ -100,7 +100,7 @@ def grader_compare(check: "Check", case: "Case", expected: Any, got: Any) -> "st
 
 
 @hookspec
-def grader_report_start(session: "Session") -> None:
+def grader_report_start(session: Session) -> None:
     """Grading is about to start.
 
     Args:
@@ -110,7 +110,7 @@ def grader_report_start(session: "Session") -> None:
 
 
 @hookspec
-def grader_report_exercise(result: "ExerciseResult") -> None:
+def grader_report_exercise(result: ExerciseResult) -> None:
     """One exercise has been graded (used to show progress).
 
     Args:
@@ -119,7 +119,7 @@ def grader_report_exercise(result: "ExerciseResult") -> None:
 
 
 @hookspec
-def grader_report_finish(report: "Report", args: "argparse.Namespace") -> None:
+def grader_report_finish(report: Report, args: argparse.Namespace) -> None:
     """Grading is over and every student process is gone.
 
     Args:

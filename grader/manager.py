@@ -14,7 +14,7 @@ import importlib
 import importlib.metadata
 import os
 import pkgutil
-from typing import Iterable
+from collections.abc import Iterable
 
 import pluggy
 

@@ -184,7 +184,9 @@ def code_cell(cell_id: str, source: str, nbgrader: dict | None = None) -> dict:
     }
 
 
-def nbgrader_metadata(grade_id: str, *, solution: bool = False, points: float | None = None, locked: bool = False) -> dict:
+def nbgrader_metadata(
+    grade_id: str, *, solution: bool = False, points: float | None = None, locked: bool = False
+) -> dict:
     """One cell's ``metadata.nbgrader`` as nbgrader 0.9.6 writes it (schema 3).
 
     An autograded answer: ``solution`` true, ``grade`` and ``locked`` false.
@@ -245,12 +247,16 @@ def build_notebook(exercise: Exercise, solution_text: str, filename: str) -> dic
         if chunk.name:
             cells.append(markdown_cell(f"about-{index}", f"## `{chunk.name}`\n\n{_inline(chunk.doc)}\n"))
         grade_id = _unique(f"{'solution' if chunk.solution else 'given'}_{chunk.name or 'setup'}", seen)
-        meta = nbgrader_metadata(grade_id, solution=True) if chunk.solution else nbgrader_metadata(grade_id, locked=True)
+        meta = (
+            nbgrader_metadata(grade_id, solution=True) if chunk.solution else nbgrader_metadata(grade_id, locked=True)
+        )
         cells.append(code_cell(grade_id, chunk.source, meta))
     cells.append(markdown_cell("tests", "## Tests\n\nOne cell per check of the grader, worth that check's points.\n"))
     for check in exercise.checks:
         grade_id = _unique(f"test_{check.name}", seen)
-        cells.append(code_cell(grade_id, test_cell_source(exercise, check), nbgrader_metadata(grade_id, points=check.points)))
+        cells.append(
+            code_cell(grade_id, test_cell_source(exercise, check), nbgrader_metadata(grade_id, points=check.points))
+        )
     return {
         "cells": cells,
         "metadata": {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}},

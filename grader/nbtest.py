@@ -31,7 +31,9 @@ _MARKS = {"failed": "FAIL", "error": "ERROR", "timeout": "TIMEOUT"}
 _reports: dict[tuple[str, str], dict] = {}
 
 
-def check(exercise: str, name: str, points: float, description: str = "", notebook: str | os.PathLike | None = None) -> None:
+def check(
+    exercise: str, name: str, points: float, description: str = "", notebook: str | os.PathLike | None = None
+) -> None:
     """Pass silently (printing ``ok``) when check ``name`` passed; raise otherwise.
 
     Args:
@@ -89,7 +91,18 @@ def _grade(exercise: str, data: bytes) -> dict:
         submission.mkdir()
         (submission / f"{exercise}.ipynb").write_bytes(data)
         report = Path(folder, "report.json")
-        command = [sys.executable, "-I", "-m", "grader", "run", exercise, "--submission", str(submission), "--json", str(report)]
+        command = [
+            sys.executable,
+            "-I",
+            "-m",
+            "grader",
+            "run",
+            exercise,
+            "--submission",
+            str(submission),
+            "--json",
+            str(report),
+        ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:

@@ -23,8 +23,7 @@ from typing import Any
 import numpy as np
 
 DTYPES = frozenset(
-    "bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 "
-    "float16 float32 float64 complex64 complex128".split()
+    "bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float16 float32 float64 complex64 complex128".split()
 )
 MAX_DEPTH = 32
 MAX_ELEMENTS = 50_000_000
@@ -282,8 +281,10 @@ def _untag_float(token: Any) -> float:
 def _untag_array(dtype: Any, shape: Any, payload: Any) -> np.ndarray:
     if type(dtype) is not str or dtype not in DTYPES:
         raise PlainDataError(f"array dtype {dtype!r} is not allowed")
-    if type(shape) is not list or len(shape) > MAX_DEPTH or not all(
-        type(n) is int and 0 <= n <= MAX_ELEMENTS for n in shape
+    if (
+        type(shape) is not list
+        or len(shape) > MAX_DEPTH
+        or not all(type(n) is int and 0 <= n <= MAX_ELEMENTS for n in shape)
     ):
         raise PlainDataError("malformed array shape")
     if type(payload) is not str:

@@ -13,7 +13,8 @@ computes an expected value (oracles live in their own modules, such as
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 

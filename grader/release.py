@@ -25,15 +25,14 @@ modified grader.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import shutil
 import stat
 import tempfile
 import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from grader import plain
 from grader.exercise import Exercise
@@ -131,7 +130,9 @@ def shipped_expected(exercise: str, cases: dict) -> dict | None:
     except (OSError, plain.PlainDataError):
         return {"error": f"the release has no readable expected values for {exercise!r}"}
     if not isinstance(frame, dict) or frame.get("fingerprint") != cases_fingerprint(cases):
-        return {"error": f"the expected values shipped for {exercise!r} do not match its cases (was the grader changed?)"}
+        return {
+            "error": f"the expected values shipped for {exercise!r} do not match its cases (was the grader changed?)"
+        }
     return {"exercise": exercise, "results": frame.get("results", [])}
 
 
@@ -185,7 +186,9 @@ def build(root: Path, out: Path, exercises: Sequence[Exercise], *, force: bool =
         frames = _expected(exercises)
         written = _copy_tree(root, work, exercises)
         for exercise in exercises:
-            written.append(_write(work / "grader" / RELEASE_DATA / "expected" / f"{exercise.name}.json", frames[exercise.name]))
+            written.append(
+                _write(work / "grader" / RELEASE_DATA / "expected" / f"{exercise.name}.json", frames[exercise.name])
+            )
         from grader import release_files
 
         for relative, text in release_files.render(exercises).items():
@@ -264,8 +267,11 @@ def _expected(exercises: Sequence[Exercise]) -> dict[str, bytes]:
                         f"be precomputed ({value})"
                     )
             frames[exercise.name] = plain.encode(
-                {"exercise": exercise.name, "fingerprint": cases_fingerprint(cases[exercise.name]),
-                 "results": frame["results"]}
+                {
+                    "exercise": exercise.name,
+                    "fingerprint": cases_fingerprint(cases[exercise.name]),
+                    "results": frame["results"],
+                }
             )
         return frames
     finally:

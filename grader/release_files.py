@@ -6,7 +6,7 @@ the student's README without anyone editing it.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from grader.exercise import Exercise
 

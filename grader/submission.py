@@ -95,7 +95,6 @@ def read(folder: Path, name: str) -> Submission:
     finally:
         os.close(dir_fd)
     from grader.notebook import NotebookError, to_source  # standard library only, and only for notebooks
-
     from grader.text import utf8
 
     try:

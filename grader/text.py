@@ -9,7 +9,8 @@ report shows it; :func:`quote` does the same for a value quoted in a message.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 #: How much of a message, or of a submission's printed output, a report shows.
 REPORT_LIMIT = 5000

@@ -37,7 +37,8 @@ def outcomes(out: Path) -> dict:
             checks = tuple(
                 row[0]
                 for row in db.execute(
-                    "SELECT status FROM checks WHERE student = ? AND exercise = ? ORDER BY position", (student, exercise)
+                    "SELECT status FROM checks WHERE student = ? AND exercise = ? ORDER BY position",
+                    (student, exercise),
                 )
             )
             found[(student, exercise)] = (content, fingerprint, status, score, max_score, checks)

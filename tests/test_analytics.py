@@ -26,14 +26,19 @@ ROWS = [
 def test_pass_rates():
     rates = analytics.pass_rates(ROWS)
     assert [(r.exercise, r.check, r.passed, r.total) for r in rates] == [
-        ("ex1", "shape", 3, 4), ("ex1", "values", 1, 4), ("ex2", "run", 2, 4),
+        ("ex1", "shape", 3, 4),
+        ("ex1", "values", 1, 4),
+        ("ex2", "run", 2, 4),
     ]
     assert rates[1].rate == 0.25
 
 
 def test_feedback_groups_normalise_numbers_and_paths():
     assert analytics.feedback_group("a (3,) got 1.5e-3 and -2\nsecond line") == "a (N,) got N and N"
-    assert analytics.feedback_group("not attempted: /x/ann/ex1.py does not exist") == "not attempted: …/ex1.py does not exist"
+    assert (
+        analytics.feedback_group("not attempted: /x/ann/ex1.py does not exist")
+        == "not attempted: …/ex1.py does not exist"
+    )
     assert analytics.feedback_group("") == "(no message)"
     assert analytics.feedback_group("conv2d failed") == "conv2d failed"  # numbers inside names are kept
 
@@ -46,7 +51,9 @@ def test_common_failures():
 
 
 def test_common_failures_picks_the_largest_group():
-    rows = [(s, "e", "c", "failed", 0, 1, m) for s, m in [("a", "got 1"), ("b", "got 2"), ("c", "boom"), ("d", "got 3")]]
+    rows = [
+        (s, "e", "c", "failed", 0, 1, m) for s, m in [("a", "got 1"), ("b", "got 2"), ("c", "boom"), ("d", "got 3")]
+    ]
     (only,) = analytics.common_failures(rows)
     assert (only.failed, only.total, only.feedback, only.count) == (4, 4, "got N", 3)
 

@@ -95,7 +95,12 @@ def run_autograder(root, submission_folder):
     )
     env.pop("PYTHONPATH", None)
     done = subprocess.run(
-        [str(root / "source" / "run_autograder")], cwd=submission_folder, env=env, capture_output=True, text=True, timeout=300
+        [str(root / "source" / "run_autograder")],
+        cwd=submission_folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads((root / "results" / "results.json").read_text())

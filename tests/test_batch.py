@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -18,7 +17,16 @@ import pytest
 from grader.batch import files
 from grader.cli import main
 from tests.batch_class import (
-    GOOD_A, GOOD_B, LOOPER_A, ROOT, WRONG_B, alive_with, gradebook, graded_at, outcomes, student,
+    GOOD_A,
+    GOOD_B,
+    LOOPER_A,
+    ROOT,
+    WRONG_B,
+    alive_with,
+    gradebook,
+    graded_at,
+    outcomes,
+    student,
 )
 
 TOY = ["-p", "no:grader.reporters.terminal", "-p", "tests.plugins.toy"]
@@ -47,9 +55,12 @@ def test_grades_a_class_into_gradebook_csv_and_reports(capsys, small_class, tmp_
     assert "3 of 3 students graded" in stdout
     found = outcomes(out)
     assert {key: row[3] for key, row in found.items()} == {
-        ("alice", "toy_a"): 4, ("alice", "toy_b"): 2,
-        ("bob", "toy_a"): 4, ("bob", "toy_b"): 0,
-        ("dan", "toy_a"): 4, ("dan", "toy_b"): 0,
+        ("alice", "toy_a"): 4,
+        ("alice", "toy_b"): 2,
+        ("bob", "toy_a"): 4,
+        ("bob", "toy_b"): 0,
+        ("dan", "toy_a"): 4,
+        ("dan", "toy_b"): 0,
     }
     assert all(row[2] == "graded" and row[4] == {"toy_a": 4, "toy_b": 2}[key[1]] for key, row in found.items())
     assert found[("bob", "toy_b")][5] == ("failed",)
@@ -177,7 +188,8 @@ def test_student_names_are_kept_raw_and_made_safe(capsys, tmp_path):
     assert status == 0
     with gradebook(out) as db:
         assert sorted(db.execute("SELECT name, raw FROM students")) == [
-            (weird, weird.encode()), ("caf\\xe9", b"caf\xe9")
+            (weird, weird.encode()),
+            ("caf\\xe9", b"caf\xe9"),
         ]
     assert json.loads((out / "reports" / f"{files.file_stem(latin)}.json").read_text())["score"] == 6
     (out / "reports" / f"{files.file_stem(latin)}.json").unlink()
@@ -273,7 +285,18 @@ def _class_of_ten(root: Path) -> None:
 
 def _command(root: Path, out: Path) -> list[str]:
     return [
-        sys.executable, "-m", "grader", *TOY, "batch", str(root), "toy_a", "toy_b", "--out", str(out), "--jobs", "1",
+        sys.executable,
+        "-m",
+        "grader",
+        *TOY,
+        "batch",
+        str(root),
+        "toy_a",
+        "toy_b",
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
         "--no-figures",
     ]
 

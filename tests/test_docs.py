@@ -43,7 +43,13 @@ def _section_titles(text: str) -> set[str]:
     titles = set()
     for title, underline in zip(lines, lines[1:]):
         rule = underline.strip()
-        if title.strip() and rule and len(set(rule)) == 1 and rule[0] in "=-~^\"'`#*+" and len(rule) >= len(title.strip()):
+        if (
+            title.strip()
+            and rule
+            and len(set(rule)) == 1
+            and rule[0] in "=-~^\"'`#*+"
+            and len(rule) >= len(title.strip())
+        ):
             titles.add(title.strip())
     return titles
 
@@ -54,9 +60,7 @@ def _directive_targets(text: str, directive: str) -> list[str]:
 
 # --- hooks ------------------------------------------------------------------------
 
-HOOKS = sorted(
-    name for name, obj in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("grader_")
-)
+HOOKS = sorted(name for name, obj in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("grader_"))
 
 
 def test_hookspecs_define_hooks():
@@ -130,9 +134,8 @@ def real_cli():
 def test_every_command_is_documented(real_cli):
     documented = _documented_options()
     missing = [program for program in real_cli if program not in documented]
-    assert missing == [], (
-        "docs/cli.rst does not describe these commands; add a section with "
-        + "; ".join(f"'.. program:: {program}'" for program in missing)
+    assert missing == [], "docs/cli.rst does not describe these commands; add a section with " + "; ".join(
+        f"'.. program:: {program}'" for program in missing
     )
 
 
@@ -446,9 +449,28 @@ def test_benchmark_writes_the_json_the_figure_reads(tmp_path):
     out = tmp_path / "bench.json"
     script = DOCS.parent / "tests" / "benchmarks" / "bench_shift_reduce.py"
     done = subprocess.run(
-        [sys.executable, str(script), "--batch-sizes", "1", "3", "--size", "4", "--tokens", "4", "--repeats", "1",
-         "--devices", "cpu", "--threads", "1", "--json", str(out)],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            str(script),
+            "--batch-sizes",
+            "1",
+            "3",
+            "--size",
+            "4",
+            "--tokens",
+            "4",
+            "--repeats",
+            "1",
+            "--devices",
+            "cpu",
+            "--threads",
+            "1",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr  # no batch 64 here, so no speed requirement
     data = json.loads(out.read_text(encoding="utf-8"))
@@ -478,7 +500,11 @@ def test_a_pack_gets_a_page_from_its_metadata_alone(tmp_path, catalog):
     env = dict(os.environ, GRADER_PLUGINS=f"tests.plugins.toy,{blocked}")
     done = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(tmp_path), str(tmp_path / "_build")],
-        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     html = (tmp_path / "_build" / "course" / "toy_a.html").read_text(encoding="utf-8")

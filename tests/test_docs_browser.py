@@ -28,7 +28,9 @@ if BUILD is None:
     pytest.skip("runs in tox -e docs, after the build (GRADER_DOCS_BUILD is not set)", allow_module_level=True)
 
 HTML = Path(BUILD) / "html"
-BROWSER = next((path for name in ("chromium", "chromium-browser", "google-chrome") if (path := shutil.which(name))), None)
+BROWSER = next(
+    (path for name in ("chromium", "chromium-browser", "google-chrome") if (path := shutil.which(name))), None
+)
 if BROWSER is None:
     if os.environ.get("CI"):
         pytest.fail("CI is set but chromium is not installed (.ci/run installs it)", pytrace=False)
@@ -91,7 +93,7 @@ def test_formulas_and_figures_render_offline(language, page):
         target = (path.parent / unquote(urlsplit(src).path)).resolve()
         assert target.is_file() and target.stat().st_size > 0, f"{path}: image {src} is missing or empty"
     if language == "zh_CN":
-        assert 'lang="zh-CN"' in source or "lang=\"zh_CN\"" in source, f"{path} is not marked as Chinese"
+        assert 'lang="zh-CN"' in source or 'lang="zh_CN"' in source, f"{path} is not marked as Chinese"
 
 
 def test_the_language_switch_links_the_two_builds():
@@ -105,6 +107,10 @@ def test_the_language_switch_links_the_two_builds():
 def test_screenshot_of_a_page(tmp_path):
     """A real render to pixels (the file tool shows it); a blank page would be tiny."""
     shot = tmp_path / "page.png"
-    browser("--window-size=1280,1600", "--virtual-time-budget=8000", f"--screenshot={shot}",
-            (HTML / "zh_CN" / "course" / "shift_reduce.html").as_uri())
+    browser(
+        "--window-size=1280,1600",
+        "--virtual-time-budget=8000",
+        f"--screenshot={shot}",
+        (HTML / "zh_CN" / "course" / "shift_reduce.html").as_uri(),
+    )
     assert shot.is_file() and shot.stat().st_size > 50_000

@@ -41,9 +41,7 @@ def _rejected(exercise: Exercise) -> str:
 
 
 def test_a_well_formed_exercise_is_tagged_with_its_plugin():
-    exercise = _exercise(
-        replace(VALUE, oracle="double"), SIDE, STATIC, oracles="tests.plugins.toy_oracles"
-    )
+    exercise = _exercise(replace(VALUE, oracle="double"), SIDE, STATIC, oracles="tests.plugins.toy_oracles")
     assert validate(exercise, "plug").plugin == "plug"
 
 
@@ -137,8 +135,8 @@ def test_compute_reports_an_oracle_it_cannot_load_on_every_case(oracles, name, p
 
 def _scored(exercise: Exercise, **statuses):
     """Results as the grader makes them, ``name=(status, attempted)``; then requirements applied."""
-    from grader.results import CheckResult
     from grader.checking.scoring import apply_requirements
+    from grader.results import CheckResult
 
     results = []
     for check in exercise.checks:

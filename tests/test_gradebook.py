@@ -42,7 +42,9 @@ def test_records_and_reads_back(tmp_path):
     db = sqlite3.connect(tmp_path / "g.sqlite")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("SELECT grader_version, score, max_score FROM submissions WHERE exercise = 'a'").fetchone() == (
-        "9.9", 1.0, 2.0,
+        "9.9",
+        1.0,
+        2.0,
     )
 
 
@@ -135,7 +137,9 @@ def test_digest_is_the_content_the_reader_accepts():
     assert text != files.digest(Submission("x = 1\n", filename="a.ipynb"))
     assert files.digest(Submission(None)) == "missing"
     refused = files.digest(Submission(None, problem="a.py is a named pipe (FIFO), not a regular file", filename="a.py"))
-    assert refused.startswith("refused:") and refused != files.digest(Submission(None, problem="other", filename="a.py"))
+    assert refused.startswith("refused:") and refused != files.digest(
+        Submission(None, problem="other", filename="a.py")
+    )
 
 
 def test_fingerprint_follows_the_time_limit_and_the_exercise():

@@ -47,7 +47,11 @@ def test_grading_resumes_after_a_hang_with_the_next_case(toy, tmp_path):
 
 
 def test_static_points_need_working_code(toy, tmp_path):
-    checks = grade_toy_a(toy, tmp_path, "def add_one(x):\n    raise NotImplementedError\n\ndef total(x):\n    raise NotImplementedError\n")
+    checks = grade_toy_a(
+        toy,
+        tmp_path,
+        "def add_one(x):\n    raise NotImplementedError\n\ndef total(x):\n    raise NotImplementedError\n",
+    )
     assert checks["numpy_only"].status == "failed" and not checks["numpy_only"].attempted
 
 

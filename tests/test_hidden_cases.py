@@ -34,7 +34,11 @@ def test_hidden_cases_need_the_secret_and_differ_from_the_public_ones(toy):
         hidden = [c for c in both[name] if c.hidden]
         assert hidden and all(c.label == "a hidden case" for c in hidden)  # no number: which one failed is secret
         for h in hidden:
-            assert not any(np.array_equal(h.inputs["x"], p.inputs["x"]) for p in cases if p.inputs["x"].shape == h.inputs["x"].shape)
+            assert not any(
+                np.array_equal(h.inputs["x"], p.inputs["x"])
+                for p in cases
+                if p.inputs["x"].shape == h.inputs["x"].shape
+            )
         assert not np.array_equal(hidden[0].inputs["x"], [c for c in other[name] if c.hidden][0].inputs["x"])
     assert hidden_key("", "toy_a") is None
 
@@ -45,7 +49,10 @@ def _hard_coded(toy) -> str:
     for case in make_cases(toy["toy_a"])["add_one"]:
         x = np.asarray(case.inputs["x"], dtype=np.float64)
         table[x.tobytes().hex()] = ((x + 1.0).tolist(), x.shape)
-    totals = {np.asarray(c.inputs["x"]).tobytes().hex(): float(np.sum(c.inputs["x"])) for c in make_cases(toy["toy_a"])["total"]}
+    totals = {
+        np.asarray(c.inputs["x"]).tobytes().hex(): float(np.sum(c.inputs["x"]))
+        for c in make_cases(toy["toy_a"])["total"]
+    }
     return textwrap.dedent(
         f"""
         import numpy as np
@@ -124,8 +131,14 @@ def test_the_instructors_command_line_reads_the_secret(tmp_path, toy):
     out = tmp_path / "r.json"
     command = [sys.executable, "-m", "grader", "-p", "tests.plugins.toy", "run", "toy_a"]
     command += ["--submission", str(tmp_path), "--json", str(out), "--device", "cpu"]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**__import__("os").environ, "GRADER_SECRET": SECRET})
+    done = subprocess.run(
+        command,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**__import__("os").environ, "GRADER_SECRET": SECRET},
+    )
     assert done.returncode == 0, done.stderr
     data = json.loads(out.read_text())
     checks = {c["name"]: c for c in data["exercises"][0]["checks"]}

@@ -441,9 +441,7 @@ def test_nothing_survives_a_grader_that_is_killed(tmp_path, how):
 
     submission = tmp_path / "sub-that-loops"
     submission.mkdir()
-    (submission / "toy_a.py").write_text(
-        "import os\nif os.fork() == 0:\n    os.setsid()\nwhile True:\n    pass\n"
-    )
+    (submission / "toy_a.py").write_text("import os\nif os.fork() == 0:\n    os.setsid()\nwhile True:\n    pass\n")
     command = [sys.executable, "-m", "grader", "-p", "tests.plugins.toy", "run", "toy_a"]
     command += ["--submission", str(submission), "--device", "cpu"]
     grader = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -516,9 +514,9 @@ def test_no_control_groups_are_left_behind(attack):
     attack("def add_one(x):\n    return x\ntotal = add_one\n")
     from grader.process import cgroups
 
-    leftovers = [
-        folder
-        for base, _ in cgroups._settings(1, 1)
-        for folder in base.glob(f"grader-{os.getpid()}-*")
-    ] if cgroups.ROOT.is_dir() else []
+    leftovers = (
+        [folder for base, _ in cgroups._settings(1, 1) for folder in base.glob(f"grader-{os.getpid()}-*")]
+        if cgroups.ROOT.is_dir()
+        else []
+    )
     assert leftovers == []

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.hostile
 #: Held in this (the grading) process's memory only: a student must not find it.
 CANARY = "GRADER-HEAP-CANARY:" + secrets.token_hex(16)
 
-SCAN_OWN_MEMORY = r'''
+SCAN_OWN_MEMORY = r"""
 import re
 
 def _scan():
@@ -55,7 +55,7 @@ def add_one(x):
 
 def total(x):
     return float(sum(FOUND)) if FOUND else -1.0
-'''
+"""
 
 
 def test_the_graders_memory_is_not_inherited(attack):
@@ -259,7 +259,11 @@ def test_the_zygote_refuses_a_plugin_that_imports_its_reference(tmp_path):
     env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}")
     done = subprocess.run(
         [sys.executable, "-m", "grader", "-p", "leaky_pack.plugin", "run", "leaky", "--submission", str(submission)],
-        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert done.returncode == 2, done.stdout + done.stderr
     assert "leaky_pack.answers" in done.stderr and "Traceback" not in done.stderr

@@ -67,15 +67,21 @@ def _hidden_inputs(toy, name: str) -> list[np.ndarray]:
 
 
 def test_a_frame_with_a_huge_integer_as_float_does_not_crash_the_grader(attack):  # noqa: F811
-    attack(PIPE + """
+    attack(
+        PIPE
+        + """
 _send(b'["f",' + b'9' * 400 + b']')
-""")
+"""
+    )
 
 
 def test_a_frame_with_an_impossible_empty_shape_does_not_crash_the_grader(attack):  # noqa: F811
-    attack(PIPE + """
+    attack(
+        PIPE
+        + """
 _send(b'["a","float64",[0,50000000,50000000,50000000,50000000],""]')
-""")
+"""
+    )
 
 
 # --- hidden cases ------------------------------------------------------------
@@ -121,7 +127,12 @@ def test_hidden_inputs_do_not_leak_through_public_feedback(toy_pm, toy, tmp_path
     if via == "value":
         first = float(np.ravel(_hidden_inputs(toy, "toy_a")[0])[0])
         assert f"{first:.10g}" not in text
-    leaked = [(name, x.tolist()) for name in ("toy_a", "toy_b") for x in _hidden_inputs(toy, name) if repr(x.tolist())[:20] in text]
+    leaked = [
+        (name, x.tolist())
+        for name in ("toy_a", "toy_b")
+        for x in _hidden_inputs(toy, name)
+        if repr(x.tolist())[:20] in text
+    ]
     assert leaked == []
     assert _leftovers() == []
 
@@ -230,8 +241,10 @@ def _forget_keys(description: bytes) -> None:
             libc.syscall(250, 21, key)  # KEYCTL_INVALIDATE
 
 
-@pytest.mark.skipif(not PROTECTED["processes confined"], reason="needs Linux namespaces (without them the "
-                    "keyrings, like the file system, are shared: documented)")
+@pytest.mark.skipif(
+    not PROTECTED["processes confined"],
+    reason="needs Linux namespaces (without them the keyrings, like the file system, are shared: documented)",
+)
 def test_a_student_cannot_pass_data_to_the_next_student_through_the_kernel_keyring(toy_pm, toy, tmp_path):  # noqa: F811
     import platform
     import secrets
@@ -245,7 +258,10 @@ def test_a_student_cannot_pass_data_to_the_next_student_through_the_kernel_keyri
     description = f"redteam-{marker}".encode()
     first, second = tmp_path / "alice", tmp_path / "bob"
     for folder, body in (
-        (first, f"def add_one(x):\n    raise ValueError('stored %r' % _store({description!r}, b'alice says {marker}'))\n"),
+        (
+            first,
+            f"def add_one(x):\n    raise ValueError('stored %r' % _store({description!r}, b'alice says {marker}'))\n",
+        ),
         (second, f"def add_one(x):\n    raise ValueError('got:' + _fetch({description!r}))\n"),
     ):
         folder.mkdir()
@@ -255,7 +271,9 @@ def test_a_student_cannot_pass_data_to_the_next_student_through_the_kernel_keyri
         with Grader(toy_pm, [toy["toy_a"], toy["toy_b"]], "cpu", exclude=(tmp_path,)) as grader:
             stored = grader.grade(first, report=False).exercises[0].checks[0].message
             report = grader.grade(second, report=False)
-        assert "stored [" in stored and any(int(n) > 0 for n in stored.split("[", 1)[1].split("]")[0].split(",")), stored
+        assert "stored [" in stored and any(int(n) > 0 for n in stored.split("[", 1)[1].split("]")[0].split(",")), (
+            stored
+        )
         assert f"alice says {marker}" not in _report_text(report)
         assert "got" in report.exercises[0].checks[0].message  # the second student's code did run
         deadline = time.monotonic() + 30  # the kernel collects a dead namespace's keyrings asynchronously
@@ -309,7 +327,6 @@ def _wait_for_a_full_group(exercise: str, at_least: int = 100, timeout: float = 
 @pytest.mark.skipif(not PROTECTED["process count capped"], reason="cgroups are not available here")
 def test_concurrent_students_do_not_share_a_process_cap(toy_pm, toy, tmp_path):  # noqa: F811
     import threading
-    import time
 
     from grader.grading import Grader
 
@@ -346,10 +363,7 @@ def test_the_oracles_are_hidden_whatever_is_graded(tmp_path):
 
     pm = get_plugin_manager(["no:grader.reporters.terminal"])
     bow = collect_exercises(pm)["bow"]
-    (tmp_path / "bow.py").write_text(
-        "import os\n"
-        f"raise ValueError(open({str(ORACLE)!r}).read()[:1800])\n"
-    )
+    (tmp_path / "bow.py").write_text(f"import os\nraise ValueError(open({str(ORACLE)!r}).read()[:1800])\n")
     with Grader(pm, [bow], "cpu", exclude=(tmp_path,)) as grader:
         report = grader.grade(tmp_path, report=False)
     text = _report_text(report)
@@ -524,7 +538,9 @@ def test_the_next_student_finds_nothing_of_the_previous_one_in_memory(toy_pm, to
     alice, bob = tmp_path / "alice", tmp_path / "bob"
     alice.mkdir()
     bob.mkdir()
-    (alice / "toy_a.py").write_text(f"SECRET = 'alice-secret-{marker}'\n" + (ROOT / "tests/plugins/toy_solutions/toy_a.py").read_text())
+    (alice / "toy_a.py").write_text(
+        f"SECRET = 'alice-secret-{marker}'\n" + (ROOT / "tests/plugins/toy_solutions/toy_a.py").read_text()
+    )
     (bob / "toy_a.py").write_text(SCAN_MEMORY)
     with Grader(toy_pm, [toy["toy_a"]], "cpu", exclude=(tmp_path,)) as grader:
         first = grader.grade(alice, report=False)
@@ -535,8 +551,10 @@ def test_the_next_student_finds_nothing_of_the_previous_one_in_memory(toy_pm, to
     assert _leftovers() == []
 
 
-@pytest.mark.skipif(not PROTECTED["processes confined"], reason="needs Linux namespaces (without them the file "
-                    "system is shared: documented)")
+@pytest.mark.skipif(
+    not PROTECTED["processes confined"],
+    reason="needs Linux namespaces (without them the file system is shared: documented)",
+)
 def test_files_left_in_tmp_or_dev_shm_do_not_reach_the_next_student(toy_pm, toy, tmp_path):  # noqa: F811
     import secrets
     from pathlib import Path
@@ -641,7 +659,7 @@ def test_a_run_without_namespaces_cannot_poison_the_cache_for_later_runs(toy_pm,
 
 # --- every reporter, on text the submission chose ----------------------------------
 
-HOSTILE_TEXT = r'''
+HOSTILE_TEXT = r"""
 import sys
 EVIL = "\x00\x0b\x1b[2J\ud800\udfff\ufffe\uffff]]><!--<x>&amp;\u202e\u2028" + "z" * 5000
 Evil = type(EVIL[:60], (ValueError,), {})
@@ -654,7 +672,7 @@ def add_one(x):
 
 def total(x):
     return {"key" + EVIL[:900]: EVIL, "n": float("nan")}
-'''
+"""
 
 
 def test_every_reporter_survives_hostile_text(tmp_path):
@@ -706,11 +724,20 @@ total = add_one
 @pytest.mark.parametrize(
     "mode",
     [
-        pytest.param("namespaces", marks=pytest.mark.skipif(not PROTECTED["processes confined"], reason="needs namespaces")),
-        pytest.param("process-only", marks=pytest.mark.xfail(strict=False, reason=(
-            "a documented limit of process-only grading: without a PID namespace the student can read the "
-            "environment of the shell that started the grader. The grader runs no hidden case there (so no "
-            "hidden input is ever exposed), and the docs say never to keep the secret in such a shell"))),
+        pytest.param(
+            "namespaces", marks=pytest.mark.skipif(not PROTECTED["processes confined"], reason="needs namespaces")
+        ),
+        pytest.param(
+            "process-only",
+            marks=pytest.mark.xfail(
+                strict=False,
+                reason=(
+                    "a documented limit of process-only grading: without a PID namespace the student can read the "
+                    "environment of the shell that started the grader. The grader runs no hidden case there (so no "
+                    "hidden input is ever exposed), and the docs say never to keep the secret in such a shell"
+                ),
+            ),
+        ),
     ],
 )
 def test_the_course_secret_does_not_leak_from_the_graders_parent(tmp_path, mode):
@@ -733,7 +760,9 @@ def test_the_course_secret_does_not_leak_from_the_graders_parent(tmp_path, mode)
     )
     # As an instructor without root's capabilities (the usual case): root's capabilities, which
     # the student's process drops, would otherwise shield the shell's environment by accident.
-    wrapper = ["setpriv", "--bounding-set=-all", "--inh-caps=-all"] if shutil.which("setpriv") and os.getuid() == 0 else []
+    wrapper = (
+        ["setpriv", "--bounding-set=-all", "--inh-caps=-all"] if shutil.which("setpriv") and os.getuid() == 0 else []
+    )
     subprocess.run([*wrapper, "sh", "-c", command], cwd=ROOT, env=env, capture_output=True, timeout=180)
     text = report.read_text()
     assert "found" in text  # the thief ran and its public failure is shown
@@ -772,7 +801,9 @@ def test_the_student_process_holds_only_its_standard_streams_and_result_pipe(att
 
 # --- forged frames: the grader believes nothing the student process says ----------
 
-FORGER = PIPE + """
+FORGER = (
+    PIPE
+    + """
 import grader.process.student
 from grader import plain
 
@@ -792,6 +823,7 @@ def add_one(x):
 
 total = add_one
 """
+)
 
 
 @pytest.mark.parametrize("early", [False, True])

@@ -78,13 +78,13 @@ def test_two_students_never_share_a_gradebook_row(capsys, tmp_path):
 @pytest.mark.parametrize(
     "name",
     [
-        "=HYPERLINK(\"x\",\"a\")",
+        '=HYPERLINK("x","a")',
         "+1+1",
         "-1+1",
         "@SUM(A1)",
         "\t=1+1",
         "line\n=1+1",
-        "a,b\"c",
+        'a,b"c',
         "x" * 250,
         "a..b",  # '..' and other names starting with '.' are skipped as hidden entries, and said so
         "x..\\..\\etc",
@@ -135,7 +135,9 @@ def test_a_student_name_cannot_forge_rows_or_formulas_in_grades_csv(capsys, tmp_
 SECRET = "red-team-2-course-secret"
 
 #: Every channel a process might leave something in for a later process of the same student.
-STASH = KEYCTL + """
+STASH = (
+    KEYCTL
+    + """
 import ctypes, glob, json, os
 _PLACES = ["/tmp", "/dev/shm", "/var/tmp", "/run/user/0", ".", os.path.expanduser("~")]
 _SHM_KEY = 0x5eed2
@@ -172,6 +174,7 @@ def _get():
             seen.append(ctypes.string_at(at).decode("utf-8", "replace"))
     return seen
 """
+)
 
 
 def _hidden_firsts(toy, name: str) -> list[str]:
@@ -242,8 +245,10 @@ def test_an_unencodable_notebook_note_does_not_stop_the_batch(capsys, tmp_path):
     root, out = tmp_path / "class", tmp_path / "out"
     student(root, "alice", toy_a=GOOD_A, toy_b=GOOD_B)
     folder = student(root, "mallory", toy_b=GOOD_B)
-    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "source": GOOD_A},
-             {"cell_type": "code", "metadata": {}, "outputs": [], "source": "%time '\ud800'\n"}]
+    cells = [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "source": GOOD_A},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "source": "%time '\ud800'\n"},
+    ]
     notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}
     (folder / "toy_a.ipynb").write_text(json.dumps(notebook))
     status, _, err = _batch(capsys, root, out)
@@ -294,7 +299,9 @@ def test_a_notebook_of_tiny_json_values_does_not_bloat_the_grader():
     from grader.notebook import MAX_NOTEBOOK_BYTES
 
     for size in ("file-cap", "value-cap"):  # refused outright; the largest one still parsed
-        done = subprocess.run([sys.executable, "-c", _NOTEBOOK_MEMORY, size], capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-c", _NOTEBOOK_MEMORY, size], capture_output=True, text=True, timeout=120
+        )
         assert done.returncode == 0, done.stderr[-500:]
         grown = int(done.stdout.split()[-1])
         assert grown <= 4 * MAX_NOTEBOOK_BYTES, f"{grown >> 20} MiB to parse a {MAX_NOTEBOOK_BYTES >> 20} MiB notebook"

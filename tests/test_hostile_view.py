@@ -126,11 +126,19 @@ def answer_copies(tmp_path):
         git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "init.defaultBranch=main"]
         repo.mkdir()
         (repo / "toy_a.py").write_text(ANSWER)
-        for args in (["init", "-q"], ["add", "toy_a.py"], ["commit", "-qm", "answers"], ["worktree", "add", "-q", str(worktree)]):
+        for args in (
+            ["init", "-q"],
+            ["add", "toy_a.py"],
+            ["commit", "-qm", "answers"],
+            ["worktree", "add", "-q", str(worktree)],
+        ):
             subprocess.run(git + args, cwd=repo, check=True, capture_output=True)
         (worktree / "toy_a.py").unlink()  # only the object store holds the answer now
         worktrees.append(str(worktree))
-    patterns = [str(ROOT.parent / "*/tests/plugins/toy_solutions/toy_a.py"), "/work/*/tests/plugins/toy_solutions/toy_a.py"]
+    patterns = [
+        str(ROOT.parent / "*/tests/plugins/toy_solutions/toy_a.py"),
+        "/work/*/tests/plugins/toy_solutions/toy_a.py",
+    ]
     try:
         yield [str(elsewhere), str(checkout), str(built)], patterns, worktrees
     finally:
@@ -142,7 +150,9 @@ def test_the_copies_give_the_answer_without_a_sandbox(answer_copies):
     namespace: dict = {}
     exec(FINDER, namespace)
     paths, patterns, worktrees = answer_copies
-    for found in [namespace["_find"]([p], [], []) for p in paths] + [namespace["_find"]([], [], [w]) for w in worktrees]:
+    for found in [namespace["_find"]([p], [], []) for p in paths] + [
+        namespace["_find"]([], [], [w]) for w in worktrees
+    ]:
         assert found is not None and found[1]([1.0, 2.0]) == 3.0
 
 
@@ -224,7 +234,11 @@ def test_leaves_sysv_ipc_objects_behind(graded):
 def host_sockets(tmp_path):
     """Listening unix sockets of the host: in a temp folder, in /run if writable, and an abstract one."""
     made = []
-    for address in (str(tmp_path / "host.sock"), f"/run/grader-test-{uuid.uuid4().hex[:8]}.sock", f"\0grader-test-{uuid.uuid4().hex}"):
+    for address in (
+        str(tmp_path / "host.sock"),
+        f"/run/grader-test-{uuid.uuid4().hex[:8]}.sock",
+        f"\0grader-test-{uuid.uuid4().hex}",
+    ):
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             server.bind(address)

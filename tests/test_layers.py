@@ -14,8 +14,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "grader"
 
-FOUNDATION = ("grader.exercise", "grader.plain", "grader.text", "grader.errors", "grader.results",
-              "grader.policy", "grader.device")
+FOUNDATION = (
+    "grader.exercise",
+    "grader.plain",
+    "grader.text",
+    "grader.errors",
+    "grader.results",
+    "grader.policy",
+    "grader.device",
+)
 
 # layer (a module or a package prefix) -> what it may import inside grader
 RULES = {

@@ -48,13 +48,29 @@ def test_one_assignment_per_exercise_and_a_config(course):
 
 def test_metadata_is_nbgrader_schema_3():
     assert nbgrader_metadata("a", solution=True) == {
-        "grade": False, "grade_id": "a", "locked": False, "schema_version": 3, "solution": True, "task": False
+        "grade": False,
+        "grade_id": "a",
+        "locked": False,
+        "schema_version": 3,
+        "solution": True,
+        "task": False,
     }
     assert nbgrader_metadata("t", points=2.0) == {
-        "grade": True, "grade_id": "t", "locked": True, "points": 2, "schema_version": 3, "solution": False, "task": False
+        "grade": True,
+        "grade_id": "t",
+        "locked": True,
+        "points": 2,
+        "schema_version": 3,
+        "solution": False,
+        "task": False,
     }
     assert nbgrader_metadata("r", locked=True) == {
-        "grade": False, "grade_id": "r", "locked": True, "schema_version": 3, "solution": False, "task": False
+        "grade": False,
+        "grade_id": "r",
+        "locked": True,
+        "schema_version": 3,
+        "solution": False,
+        "task": False,
     }
 
 
@@ -86,7 +102,10 @@ def test_code_cells_are_the_solution_and_clear_to_the_stub(course, name):
         assert meta["solution"] == (BEGIN in text) and meta["locked"] == (BEGIN not in text)
         assert text.count(BEGIN) == text.count(END)
     # What nbgrader's ClearSolutions leaves (with the exported code_stub) is the stub's code.
-    cleared = "\n".join(make_stub("".join(c["source"])).split("\n", 1)[1] if BEGIN in "".join(c["source"]) else "".join(c["source"]) for c in code)
+    cleared = "\n".join(
+        make_stub("".join(c["source"])).split("\n", 1)[1] if BEGIN in "".join(c["source"]) else "".join(c["source"])
+        for c in code
+    )
     stub = ast.parse((ROOT / "exercises" / f"{name}.py").read_text())
     stub.body = stub.body[1:]
     assert ast.dump(ast.parse(cleared)) == ast.dump(stub)
@@ -101,12 +120,18 @@ def test_the_source_notebook_grades_full_marks_through_the_sandbox(course, pm, e
 
 
 def test_split_keeps_comments_with_their_definition_and_code_between():
-    source = '"""Doc."""\n\nimport numpy as np\n\nK = 2\n\n\n# helper\n@staticmethod\ndef f():\n    """F does."""\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n\nJ = 3\n'
+    source = (
+        '"""Doc."""\n\nimport numpy as np\n\nK = 2\n\n\n'
+        '# helper\n@staticmethod\ndef f():\n    """F does."""\n'
+        "    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n\n"
+        "J = 3\n"
+    )
     doc, chunks = split_solution(source, "s.py")
     assert doc == "Doc."
     assert [c.source for c in chunks] == [
         "import numpy as np\n\nK = 2\n",
-        "# helper\n@staticmethod\ndef f():\n    \"\"\"F does.\"\"\"\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n",
+        '# helper\n@staticmethod\ndef f():\n    """F does."""\n'
+        "    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n",
         "J = 3\n",
     ]
     assert [(c.name, c.doc, c.solution) for c in chunks] == [("", "", False), ("f", "F does.", True), ("", "", False)]

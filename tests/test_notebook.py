@@ -14,10 +14,14 @@ from pathlib import Path
 import pytest
 
 from grader import submission
-from grader.notebook import MAX_NOTEBOOK_BYTES, NotebookError, to_source
+from grader.notebook import NotebookError, to_source
 
 ROOT = Path(__file__).resolve().parent.parent
-TOY_A = "import numpy as np\n\ndef add_one(x):\n    return np.asarray(x, dtype=np.float64) + 1.0\n\ndef total(x):\n    return float(np.sum(x))\n"
+TOY_A = (
+    "import numpy as np\n\n"
+    "def add_one(x):\n    return np.asarray(x, dtype=np.float64) + 1.0\n\n"
+    "def total(x):\n    return float(np.sum(x))\n"
+)
 
 
 def cell(source, cell_type="code", **metadata):
@@ -36,7 +40,9 @@ def notebook(*cells, **metadata) -> bytes:
 
 
 def test_code_cells_are_joined_in_order_and_other_cells_ignored():
-    text, notes = to_source(notebook(cell("# Title", "markdown"), cell("a = 1\n"), cell("raw", "raw"), cell(["b = a", " + 1"])))
+    text, notes = to_source(
+        notebook(cell("# Title", "markdown"), cell("a = 1\n"), cell("raw", "raw"), cell(["b = a", " + 1"]))
+    )
     namespace: dict = {}
     exec(compile(text, "nb", "exec"), namespace)
     assert (namespace["a"], namespace["b"]) == (1, 2)
@@ -86,7 +92,10 @@ def test_a_cell_magic_drops_its_whole_cell():
     namespace: dict = {}
     exec(compile(text, "nb", "exec"), namespace)
     assert namespace["x"] == 1
-    assert [line[:25] for line in text.split("\n")[1:4]] == ["# dropped (cell magic): %"] + ["# dropped (cell magic): e", "# dropped (cell magic): r"]
+    assert [line[:25] for line in text.split("\n")[1:4]] == ["# dropped (cell magic): %"] + [
+        "# dropped (cell magic): e",
+        "# dropped (cell magic): r",
+    ]
     assert notes == ("cell 1: dropped the whole cell (cell magic `%%bash`)",)
 
 
@@ -105,7 +114,10 @@ def test_notes_are_bounded_and_escaped():
 
 
 def test_nbgrader_test_cells_are_left_out():
-    test = cell("from grader.nbtest import check\ncheck('toy_a', 'total', points=1)\n", nbgrader={"grade": True, "solution": False})
+    test = cell(
+        "from grader.nbtest import check\ncheck('toy_a', 'total', points=1)\n",
+        nbgrader={"grade": True, "solution": False},
+    )
     answer = cell("y = 2\n", nbgrader={"grade": False, "solution": True})
     text, _ = to_source(notebook(answer, test))
     assert "y = 2" in text and "check(" not in text
@@ -114,7 +126,9 @@ def test_nbgrader_test_cells_are_left_out():
 def test_megabytes_of_base64_outputs_are_ignored():
     image = base64.b64encode(os.urandom(6 << 20)).decode()
     code = cell(TOY_A)
-    code["outputs"] = [{"output_type": "display_data", "data": {"image/png": image, "text/plain": ["<Figure>"]}, "metadata": {}}]
+    code["outputs"] = [
+        {"output_type": "display_data", "data": {"image/png": image, "text/plain": ["<Figure>"]}, "metadata": {}}
+    ]
     data = notebook(code)
     assert len(data) > 8 << 20
     text, notes = to_source(data)
@@ -203,7 +217,7 @@ def _driver(*argv: str) -> subprocess.CompletedProcess:
     script = textwrap.dedent(
         f"""\
         import sys
-        sys.path.insert(0, {str(ROOT / 'tests' / 'plugins' / 'heavy')!r})
+        sys.path.insert(0, {str(ROOT / "tests" / "plugins" / "heavy")!r})
         from grader.cli import main
         status = main({list(argv)!r})
         heavy = sorted(m for m in ("nbformat", "nbgrader", "jsonschema", "nbconvert") if m in sys.modules)
@@ -237,7 +251,9 @@ def test_a_broken_notebook_costs_its_exercise_only(tmp_path):
     assert data["toy_a"]["score"] == data["toy_a"]["max_score"] == 4 and "notes" not in data["toy_a"]
     assert data["toy_b"]["score"] == 0
     for check in data["toy_b"]["checks"]:
-        assert check["status"] == "error" and "toy_b.ipynb: not a notebook: the file is not valid JSON" in check["message"]
+        assert (
+            check["status"] == "error" and "toy_b.ipynb: not a notebook: the file is not valid JSON" in check["message"]
+        )
     assert "toy_b.ipynb: not a notebook: the file is not valid JSON" in done.stdout  # the terminal shows why
 
 

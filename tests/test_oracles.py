@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.manager import _catalog_modules
 from grader.exercise import Check
+from grader.manager import _catalog_modules
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = _catalog_modules()
@@ -186,7 +186,8 @@ def test_a_submission_finds_no_oracle_or_reference_module(tmp_path):
     """
     (tmp_path / "toy_b.py").write_text(SCAN + "\n\ndef double(x):\n    _scan()\n    return np.asarray(x) * 2.0\n")
     (tmp_path / "diy_model.py").write_text(
-        SCAN + "\n\ndef diy_sigmoid(x):\n    _scan()\n    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))\n"
+        SCAN
+        + "\n\ndef diy_sigmoid(x):\n    _scan()\n    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))\n"
     )
     report = tmp_path / "report.json"
     command = [sys.executable, "-m", "grader", "-p", "tests.plugins.toy", "run", "toy_b", "diy_model"]

@@ -54,8 +54,15 @@ def _files(folder: Path) -> dict[str, bytes]:
 def _code_lines(text: str) -> list[str] | None:
     """Each line's code tokens joined by spaces: strings and comments left out (None: not Python)."""
     rows: dict[int, list[str]] = {}
-    skip = {tokenize.STRING, tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
-            tokenize.ENDMARKER}
+    skip = {
+        tokenize.STRING,
+        tokenize.COMMENT,
+        tokenize.NL,
+        tokenize.NEWLINE,
+        tokenize.INDENT,
+        tokenize.DEDENT,
+        tokenize.ENDMARKER,
+    }
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             if token.type not in skip:
@@ -123,7 +130,7 @@ def test_the_release_holds_no_answer(release):
 def test_the_leak_check_finds_a_solution_line(release):
     """The check above can fail: a catalog helper that answers an exercise is found."""
     bow = (ROOT / "solutions" / "bow.py").read_text()
-    line = next(l.strip() for l in bow.splitlines() if "log_softmax(self.linear" in l)
+    line = next(text.strip() for text in bow.splitlines() if "log_softmax(self.linear" in text)
     assert _leaks({"grader/catalog/helper.py": f"def forward(self, bow_vec):\n    {line}\n".encode()})
 
 
@@ -174,7 +181,9 @@ def fresh_python(tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     site = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     # A plain path, not this environment's .pth files: the editable install of
     # the instructor's repository (and so solutions/) stays out of reach.
@@ -185,8 +194,9 @@ def fresh_python(tmp_path_factory) -> Path:
 def _grade(python: Path, cwd: Path, submission: Path, *extra: str, env: dict | None = None) -> dict:
     report = submission.parent / f"{submission.name}-report.json"
     command = [str(python), "-m", "grader", "run", "--submission", str(submission), "--json", str(report)]
-    done = subprocess.run([*command, "--device", "cpu", *extra], cwd=cwd, capture_output=True, text=True,
-                          timeout=600, env=env)
+    done = subprocess.run(
+        [*command, "--device", "cpu", *extra], cwd=cwd, capture_output=True, text=True, timeout=600, env=env
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return json.loads(report.read_text()) | {"stdout": done.stdout}
 
@@ -204,8 +214,13 @@ def test_inside_the_release_grading_needs_no_answer(release, fresh_python, tmp_p
     catalog = [e for e in collect_exercises(get_plugin_manager()).values() if e.plugin.startswith("grader.catalog.")]
     assert graded["score"] == graded["max_score"] == sum(e.max_score for e in catalog) > 0
     assert "hidden checks are graded by your instructor" in graded["stdout"]
-    tests = subprocess.run([str(fresh_python), "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=release,
-                           capture_output=True, text=True, timeout=900)
+    tests = subprocess.run(
+        [str(fresh_python), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=release,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert tests.returncode == 0, tests.stdout[-2000:]
 
 
@@ -215,7 +230,7 @@ def test_hard_coded_public_answers_pass_locally_and_lose_the_hidden_checks(relea
     submission = tmp_path / "cheat"
     submission.mkdir()
     source = (ROOT / "exercises" / "diy_model.py").read_text()
-    source += f'''
+    source += f"""
 
 def _answers():
     from grader import plain
@@ -234,7 +249,7 @@ def diy_sigmoid(x):
         if getattr(known, "shape", None) == x.shape and (known == x).all():
             return value
     return x
-'''
+"""
     (submission / "diy_model.py").write_text(source)
     local = _grade(fresh_python, release, submission)
     status = {c["name"]: c["status"] for c in local["exercises"][0]["checks"]}
@@ -281,8 +296,12 @@ def test_bad_input_is_one_line_and_writes_nothing(case, tmp_path, fresh_python):
         else:
             path = root / "solutions" / "pooling.py"
             text = path.read_text()
-            text = re.sub(r"(def mean_pool_sequence\(x\):\n(?:.*\n)*?    ### BEGIN SOLUTION\n)",
-                          r"\1    raise RuntimeError('broken reference')\n", text, count=1)
+            text = re.sub(
+                r"(def mean_pool_sequence\(x\):\n(?:.*\n)*?    ### BEGIN SOLUTION\n)",
+                r"\1    raise RuntimeError('broken reference')\n",
+                text,
+                count=1,
+            )
             path.write_text(text)
         python = fresh_python  # this copy's references and grader, not the editable install's
         out = tmp_path / "out"

@@ -195,7 +195,18 @@ def test_a_whole_run_lets_no_student_text_act_as_a_command(tmp_path):
         GITHUB_STEP_SUMMARY=str(summary),
         GITHUB_OUTPUT=str(output),
     )
-    command = [sys.executable, "-m", "grader", "-p", PLUGINS[1], "run", "toy_a", "toy_b", "--submission", str(submission)]
+    command = [
+        sys.executable,
+        "-m",
+        "grader",
+        "-p",
+        PLUGINS[1],
+        "run",
+        "toy_a",
+        "toy_b",
+        "--submission",
+        str(submission),
+    ]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "::error file=forged.py" in done.stdout and "::add-mask::" in done.stdout  # echoed by the terminal report
@@ -234,7 +245,7 @@ def test_the_reader_refuses_links_fifos_folders_and_big_files(tmp_path):
 
 
 # Student processes get a clean environment, so the paths are guessed (here: known).
-FORGER = '''import numpy as np
+FORGER = """import numpy as np
 
 
 def add_one(x):
@@ -247,7 +258,7 @@ def add_one(x):
 
 def total(x):
     return float(np.sum(x))
-'''
+"""
 
 
 def test_writes_to_the_command_files_during_grading_are_undone(tmp_path):

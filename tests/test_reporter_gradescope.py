@@ -75,9 +75,7 @@ def test_visibility_options_and_hidden_checks(tmp_path):
     assert tests["ex: secret"]["visibility"] == "after_published"
     assert "printed" not in tests["ex: secret"]["output"]
     assert "1/3" not in data["output"] and "0/2" not in data["output"]  # totals would reveal the hidden check
-    data = write(
-        report, tmp_path, gradescope_visibility="after_due_date", gradescope_hidden_visibility="hidden"
-    )
+    data = write(report, tmp_path, gradescope_visibility="after_due_date", gradescope_hidden_visibility="hidden")
     tests = by_name(data)
     assert data["visibility"] == tests["ex: shown"]["visibility"] == "after_due_date"
     assert tests["ex: secret"]["visibility"] == "hidden"

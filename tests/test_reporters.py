@@ -9,7 +9,15 @@ from grader.results import CheckResult, ExerciseResult, Report, Session, report_
 def make_report():
     checks = (
         CheckResult("values", "f", "passed", 2.0, 2.0, description="f is right"),
-        CheckResult("grad", "g", "failed", 0.0, 3.0, "g, on x (2, 3): result[0, 1]: expected 1, got 2\nHint: transpose", description="g matches autograd"),
+        CheckResult(
+            "grad",
+            "g",
+            "failed",
+            0.0,
+            3.0,
+            "g, on x (2, 3): result[0, 1]: expected 1, got 2\nHint: transpose",
+            description="g matches autograd",
+        ),
         CheckResult("later", "h", "failed", 0.0, 1.0, "not attempted: h raises NotImplementedError", attempted=False),
         CheckResult("slow", "k", "timeout", 0.0, 1.5, "k, on x: did not finish"),
     )
@@ -56,7 +64,9 @@ def test_terminal_escapes_control_characters_from_submissions(capsys):
 
 
 def test_an_untouched_submission_gets_a_starting_hint(capsys):
-    checks = (CheckResult("c", "f", "failed", 0.0, 1.0, "not attempted: f raises NotImplementedError", attempted=False),)
+    checks = (
+        CheckResult("c", "f", "failed", 0.0, 1.0, "not attempted: f raises NotImplementedError", attempted=False),
+    )
     report = Report(Session(("ex",), "exercises", "cpu", {}), (ExerciseResult("ex", "Ex", checks),), 1.0)
     terminal.grader_report_finish(report=report)
     assert "Nothing attempted yet: open exercises/ex.py" in capsys.readouterr().out

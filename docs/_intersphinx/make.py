@@ -20,7 +20,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 PROJECTS = {
-    "python": ("Python", "3", """
+    "python": (
+        "Python",
+        "3",
+        """
         str py:class library/stdtypes.html
         int py:class library/functions.html
         float py:class library/functions.html
@@ -50,14 +53,22 @@ PROJECTS = {
         collections.abc.Mapping py:class library/collections.abc.html
         collections.abc.Sequence py:class library/collections.abc.html
         collections.abc.Iterable py:class library/collections.abc.html
-    """),
-    "numpy": ("NumPy", "2", """
+    """,
+    ),
+    "numpy": (
+        "NumPy",
+        "2",
+        """
         numpy.ndarray py:class reference/generated/numpy.ndarray.html
         numpy.random.Generator py:class reference/random/generator.html
         numpy.errstate py:class reference/generated/numpy.errstate.html
         numpy.logaddexp py:data reference/generated/numpy.logaddexp.html
-    """),
-    "torch": ("PyTorch", "2.13", """
+    """,
+    ),
+    "torch": (
+        "PyTorch",
+        "2.13",
+        """
         torch.Tensor py:class tensors.html
         torch.device py:class tensor_attributes.html
         torch.dtype py:class tensor_attributes.html
@@ -79,7 +90,8 @@ PROJECTS = {
         torch.nn.functional.mse_loss py:function generated/torch.nn.functional.mse_loss.html
         torch.nn.functional.cross_entropy py:function generated/torch.nn.functional.cross_entropy.html
         torch.no_grad py:class generated/torch.no_grad.html
-    """),
+    """,
+    ),
 }
 
 

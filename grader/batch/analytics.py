@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 _PATH = re.compile(r"(?:/[^\s/:'\"]+)+/([^\s/:'\"]+)")
 _NUMBER = re.compile(r"(?<![A-Za-z_])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -117,12 +117,14 @@ def summary(rows: Sequence[Sequence], top: int = 5) -> str:
         f"{'check':<40} {'passed':>12}",
     ]
     for rate in pass_rates(rows):
-        lines.append(f"{_clip(rate.exercise + '.' + rate.check, 40):<40} {rate.passed:>4}/{rate.total:<4} {rate.rate:4.0%}")
+        lines.append(
+            f"{_clip(rate.exercise + '.' + rate.check, 40):<40} {rate.passed:>4}/{rate.total:<4} {rate.rate:4.0%}"
+        )
     failures = common_failures(rows, top)
     if failures:
         lines += ["", "Most failed checks, with their most common feedback:"]
         for f in failures:
-            lines.append(f"  {f.exercise}.{f.check}: {f.failed}/{f.total} failed; {f.count}x \"{_clip(f.feedback, 70)}\"")
+            lines.append(f'  {f.exercise}.{f.check}: {f.failed}/{f.total} failed; {f.count}x "{_clip(f.feedback, 70)}"')
     return "\n".join(lines)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from grader.batch.files import display_name, file_stem, stored_name
 from grader.batch.gradebook import Gradebook

@@ -5,8 +5,8 @@ matplotlib is imported here only, with the Agg backend (no display needed).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from grader.batch.analytics import CheckRate, histogram
 from grader.reporters._files import write_atomically

@@ -21,9 +21,9 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from grader.batch.files import stored_name
 from grader.results import CheckResult, ExerciseResult
@@ -141,7 +141,7 @@ class Gradebook:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "Gradebook":
+    def __enter__(self) -> Gradebook:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -175,7 +175,8 @@ class Gradebook:
         name = _text(student)
         with self._transaction():
             self.db.execute(
-                "INSERT INTO students VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET last_seen = excluded.last_seen",
+                "INSERT INTO students VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET last_seen = excluded.last_seen",
                 (name, os.fsencode(student), now, now),
             )
             for item in graded:
@@ -183,14 +184,39 @@ class Gradebook:
                 self.db.execute("DELETE FROM submissions WHERE student = ? AND exercise = ?", (name, r.name))
                 self.db.execute(
                     "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (name, r.name, item.content, item.fingerprint, self.version, now, item.status, r.title,
-                     r.score, r.max_score, r.seconds, json.dumps(list(r.notes))),
+                    (
+                        name,
+                        r.name,
+                        item.content,
+                        item.fingerprint,
+                        self.version,
+                        now,
+                        item.status,
+                        r.title,
+                        r.score,
+                        r.max_score,
+                        r.seconds,
+                        json.dumps(list(r.notes)),
+                    ),
                 )
                 self.db.executemany(
                     "INSERT INTO checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
-                        (name, r.name, i, c.name, c.function, c.status, c.score, c.max_score, c.message,
-                         int(c.attempted), int(c.hidden), c.public_cases, c.hidden_cases)
+                        (
+                            name,
+                            r.name,
+                            i,
+                            c.name,
+                            c.function,
+                            c.status,
+                            c.score,
+                            c.max_score,
+                            c.message,
+                            int(c.attempted),
+                            int(c.hidden),
+                            c.public_cases,
+                            c.hidden_cases,
+                        )
                         for i, c in enumerate(r.checks)
                     ],
                 )
@@ -200,7 +226,8 @@ class Gradebook:
         now = time.time()
         with self._transaction():
             self.db.execute(
-                "INSERT INTO students VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET last_seen = excluded.last_seen",
+                "INSERT INTO students VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET last_seen = excluded.last_seen",
                 (_text(student), os.fsencode(student), now, now),
             )
 
@@ -226,8 +253,18 @@ class Gradebook:
                     seconds=row[1],
                     notes=tuple(json.loads(row[2])),
                     checks=tuple(
-                        CheckResult(name=c[0], function=c[1], status=c[2], score=c[3], max_score=c[4], message=c[5],
-                                    attempted=bool(c[6]), hidden=bool(c[7]), public_cases=c[8], hidden_cases=c[9])
+                        CheckResult(
+                            name=c[0],
+                            function=c[1],
+                            status=c[2],
+                            score=c[3],
+                            max_score=c[4],
+                            message=c[5],
+                            attempted=bool(c[6]),
+                            hidden=bool(c[7]),
+                            public_cases=c[8],
+                            hidden_cases=c[9],
+                        )
                         for c in checks
                     ),
                 )

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Callable, Sequence
 
 import pluggy
 
 from grader.batch import files
 from grader.batch.plan import Work
-from grader.grading import Grader
 from grader.exercise import Exercise
+from grader.grading import Grader
 from grader.results import ExerciseResult
 
 #: ``done(work, results, digests, error)``: results and the digests of what was graded, or the error.

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from grader import cache
 from grader import submission as submitted

@@ -16,9 +16,9 @@ computed by the client).
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from grader.batch import files
 from grader.batch.local import Done, _describe
@@ -142,8 +142,11 @@ def _keep(config: Config, lanes: int, box: dict, ready: threading.Event) -> None
         if missing:
             raise RuntimeError(f"this worker does not know the exercise {missing[0]!r} (install its plugin here)")
         box["grader"] = Grader(
-            pm, [declared[name] for name in config.exercises], config.device,
-            time_limit=config.time_limit, jobs=lanes,
+            pm,
+            [declared[name] for name in config.exercises],
+            config.device,
+            time_limit=config.time_limit,
+            jobs=lanes,
         )
     except BaseException as exc:
         box["error"] = exc

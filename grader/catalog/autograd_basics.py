@@ -129,8 +129,7 @@ def _legendre_cases(rng: np.random.Generator) -> list[Case]:
     p3_40 = 0.5 * (5 * u40**3 - 3 * u40)  # P3 written out: the function itself lives with the oracles
     return [
         Case(
-            "the seed's data: x = linspace(-pi, pi, 2000), y = sin(x), params0 = (0, -1, 0, 0.3), "
-            "lr = 5e-6, 100 steps",
+            "the seed's data: x = linspace(-pi, pi, 2000), y = sin(x), params0 = (0, -1, 0, 0.3), lr = 5e-6, 100 steps",
             {"x": SEED_X, "y": SEED_Y, "params0": SEED_PARAMS, "lr": 5e-6, "steps": 100},
         ),
         Case(
@@ -227,8 +226,7 @@ _leaves_inputs = on_copies(_call_all, hand_out=tensors)
 
 #: Calls that hand the derivative back to autograd: not allowed in LegendreP3.backward.
 AUTOGRAD_CALLS = frozenset(
-    "backward grad vjp jvp jacobian hessian jacrev jacfwd enable_grad set_grad_enabled "
-    "requires_grad_ gradcheck".split()
+    "backward grad vjp jvp jacobian hessian jacrev jacfwd enable_grad set_grad_enabled requires_grad_ gradcheck".split()
 )
 
 

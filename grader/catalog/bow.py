@@ -30,19 +30,94 @@ SEED_LABELS = {"SPANISH": 0, "ENGLISH": 1}
 # The seed's word_to_ix (training then test sentences, as the article prints it). Written
 # out as data: building it here would put an answer to build_vocab in public code.
 SEED_VOCAB = {
-    "me": 0, "gusta": 1, "comer": 2, "en": 3, "la": 4, "cafeteria": 5, "Give": 6, "it": 7, "to": 8,
-    "No": 9, "creo": 10, "que": 11, "sea": 12, "una": 13, "buena": 14, "idea": 15, "is": 16, "not": 17,
-    "a": 18, "good": 19, "get": 20, "lost": 21, "at": 22, "Yo": 23, "si": 24, "on": 25,
+    "me": 0,
+    "gusta": 1,
+    "comer": 2,
+    "en": 3,
+    "la": 4,
+    "cafeteria": 5,
+    "Give": 6,
+    "it": 7,
+    "to": 8,
+    "No": 9,
+    "creo": 10,
+    "que": 11,
+    "sea": 12,
+    "una": 13,
+    "buena": 14,
+    "idea": 15,
+    "is": 16,
+    "not": 17,
+    "a": 18,
+    "good": 19,
+    "get": 20,
+    "lost": 21,
+    "at": 22,
+    "Yo": 23,
+    "si": 24,
+    "on": 25,
 }
 #: The training sentences' words come first: their vocabulary is a prefix of the seed's.
 SEED_TRAIN_VOCAB = dict(list(SEED_VOCAB.items())[:23])
 # The seed's nn.Linear(26, 2) after torch.manual_seed(1), as printed in the article.
 SEED_WEIGHT = np.array(
     [
-        [0.1194, 0.0609, -0.1268, 0.1274, 0.1191, 0.1739, -0.1099, -0.0323, -0.0038, 0.0286, -0.1488, -0.1392, 0.1067,
-         -0.0460, 0.0958, 0.0112, 0.0644, 0.0431, 0.0713, 0.0972, -0.1816, 0.0987, -0.1379, -0.1480, 0.0119, -0.0334],
-        [0.1152, -0.1136, -0.1743, 0.1427, -0.0291, 0.1103, 0.0630, -0.1471, 0.0394, 0.0471, -0.1313, -0.0931, 0.0669,
-         0.0351, -0.0834, -0.0594, 0.1796, -0.0363, 0.1106, 0.0849, -0.1268, -0.1668, 0.1882, 0.0102, 0.1344, 0.0406],
+        [
+            0.1194,
+            0.0609,
+            -0.1268,
+            0.1274,
+            0.1191,
+            0.1739,
+            -0.1099,
+            -0.0323,
+            -0.0038,
+            0.0286,
+            -0.1488,
+            -0.1392,
+            0.1067,
+            -0.0460,
+            0.0958,
+            0.0112,
+            0.0644,
+            0.0431,
+            0.0713,
+            0.0972,
+            -0.1816,
+            0.0987,
+            -0.1379,
+            -0.1480,
+            0.0119,
+            -0.0334,
+        ],
+        [
+            0.1152,
+            -0.1136,
+            -0.1743,
+            0.1427,
+            -0.0291,
+            0.1103,
+            0.0630,
+            -0.1471,
+            0.0394,
+            0.0471,
+            -0.1313,
+            -0.0931,
+            0.0669,
+            0.0351,
+            -0.0834,
+            -0.0594,
+            0.1796,
+            -0.0363,
+            0.1106,
+            0.0849,
+            -0.1268,
+            -0.1668,
+            0.1882,
+            0.0102,
+            0.1344,
+            0.0406,
+        ],
     ]
 )
 SEED_BIAS = np.array([0.0631, 0.1465])
@@ -71,9 +146,30 @@ def _sentences(rng, n, unknown=False):
 
 
 GEN_VOCAB = {
-    "the": 0, "cat": 1, "and": 2, "dog": 3, "eat": 4, "fish": 5, "at": 6, "home": 7, "el": 8, "gato": 9,
-    "y": 10, "perro": 11, "comen": 12, "pescado": 13, "en": 14, "casa": 15, "le": 16, "chat": 17, "et": 18,
-    "chien": 19, "mangent": 20, "du": 21, "poisson": 22, "ici": 23,
+    "the": 0,
+    "cat": 1,
+    "and": 2,
+    "dog": 3,
+    "eat": 4,
+    "fish": 5,
+    "at": 6,
+    "home": 7,
+    "el": 8,
+    "gato": 9,
+    "y": 10,
+    "perro": 11,
+    "comen": 12,
+    "pescado": 13,
+    "en": 14,
+    "casa": 15,
+    "le": 16,
+    "chat": 17,
+    "et": 18,
+    "chien": 19,
+    "mangent": 20,
+    "du": 21,
+    "poisson": 22,
+    "ici": 23,
 }
 GEN_LABELS = {"ENGLISH": 0, "SPANISH": 1, "FRENCH": 2}
 
@@ -200,7 +296,12 @@ def _forward_cases(rng: np.random.Generator) -> list[Case]:
     return [
         case(
             "the seed example: 'me gusta comer en la cafeteria' with the article's weights",
-            1, 2, 26, seed_bows[:1], SEED_WEIGHT, SEED_BIAS,
+            1,
+            2,
+            26,
+            seed_bows[:1],
+            SEED_WEIGHT,
+            SEED_BIAS,
         ),
         case("the seed's 4 training sentences as a batch (4, 26)", 4, 2, 26, seed_bows),
         case("a batch (5, 7) with 3 labels", 5, 3, 7),
@@ -248,7 +349,7 @@ def _stand_in(weight, bias):
 def _train_cases(rng: np.random.Generator) -> list[Case]:
     def case(label, data, vocab, labels, **kwargs):
         inputs = {
-            "data": [(list(s), l) for s, l in data],
+            "data": [(list(sentence), label) for sentence, label in data],
             "word_to_ix": vocab,
             "label_to_ix": labels,
             "weight": rng.uniform(-0.2, 0.2, size=(len(labels), len(vocab))),
@@ -259,11 +360,19 @@ def _train_cases(rng: np.random.Generator) -> list[Case]:
     return [
         case(
             "the seed data (4 sentences, 26 words), epochs=10, lr=0.1",
-            SEED_DATA, SEED_VOCAB, SEED_LABELS, epochs=10, lr=0.1,
+            SEED_DATA,
+            SEED_VOCAB,
+            SEED_LABELS,
+            epochs=10,
+            lr=0.1,
         ),
         case(
             "9 generated sentences in 3 languages with repeated and unknown words, epochs=5, lr=0.5",
-            _sentences(rng, 9, unknown=True), GEN_VOCAB, GEN_LABELS, epochs=5, lr=0.5,
+            _sentences(rng, 9, unknown=True),
+            GEN_VOCAB,
+            GEN_LABELS,
+            epochs=5,
+            lr=0.5,
         ),
         case("a single sentence, epochs=3, lr=1.0", SEED_DATA[1:2], SEED_VOCAB, SEED_LABELS, epochs=3, lr=1.0),
     ]
@@ -293,18 +402,33 @@ def _predict_cases(rng: np.random.Generator) -> list[Case]:
     return [
         Case(
             "the seed's test sentences with the article's untrained weights",
-            {"weight": SEED_WEIGHT, "bias": SEED_BIAS, "word_to_ix": SEED_VOCAB, "labels": ["SPANISH", "ENGLISH"],
-             "sentences": [s for s, _ in SEED_TEST + SEED_DATA]},
+            {
+                "weight": SEED_WEIGHT,
+                "bias": SEED_BIAS,
+                "word_to_ix": SEED_VOCAB,
+                "labels": ["SPANISH", "ENGLISH"],
+                "sentences": [s for s, _ in SEED_TEST + SEED_DATA],
+            },
         ),
         Case(
             "6 generated sentences with repeated and unknown words, 3 labels",
-            {"weight": rng.normal(size=(3, len(GEN_VOCAB))), "bias": rng.normal(size=3), "word_to_ix": GEN_VOCAB,
-             "labels": ["ENGLISH", "SPANISH", "FRENCH"], "sentences": gen_test},
+            {
+                "weight": rng.normal(size=(3, len(GEN_VOCAB))),
+                "bias": rng.normal(size=3),
+                "word_to_ix": GEN_VOCAB,
+                "labels": ["ENGLISH", "SPANISH", "FRENCH"],
+                "sentences": gen_test,
+            },
         ),
         Case(
             "a sentence of unknown words only, and an empty one (the bias decides)",
-            {"weight": rng.normal(size=(3, len(GEN_VOCAB))), "bias": np.array([0.1, 0.9, -0.3]),
-             "word_to_ix": GEN_VOCAB, "labels": ["ENGLISH", "SPANISH", "FRENCH"], "sentences": [["zzz", "42"], []]},
+            {
+                "weight": rng.normal(size=(3, len(GEN_VOCAB))),
+                "bias": np.array([0.1, 0.9, -0.3]),
+                "word_to_ix": GEN_VOCAB,
+                "labels": ["ENGLISH", "SPANISH", "FRENCH"],
+                "sentences": [["zzz", "42"], []],
+            },
         ),
     ]
 

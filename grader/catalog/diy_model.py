@@ -73,8 +73,12 @@ def _layer_cases(rng: np.random.Generator) -> list[Case]:
 def _sgd_cases(rng: np.random.Generator) -> list[Case]:
     return [
         Case("weight (2, 2), lr = 0.1", {"grad": rng.normal(size=(2, 2)), "weight": SEED_W, "lr": 0.1}),
-        Case("weight (3, 4), lr = 1e-3", {"grad": rng.normal(size=(3, 4)), "weight": rng.normal(size=(3, 4)), "lr": 1e-3}),
-        Case("weight (1, 6), lr = 2.5", {"grad": rng.normal(size=(1, 6)), "weight": rng.normal(size=(1, 6)), "lr": 2.5}),
+        Case(
+            "weight (3, 4), lr = 1e-3", {"grad": rng.normal(size=(3, 4)), "weight": rng.normal(size=(3, 4)), "lr": 1e-3}
+        ),
+        Case(
+            "weight (1, 6), lr = 2.5", {"grad": rng.normal(size=(1, 6)), "weight": rng.normal(size=(1, 6)), "lr": 2.5}
+        ),
     ]
 
 
@@ -129,8 +133,7 @@ EXERCISE = exercise(
             probe=_sigmoid_quiet,
             oracle="torch_sigmoid",
             description="diy_sigmoid raises no overflow warning for |x| up to 1e4.",
-            hint="np.exp(-x) overflows for x = -1e4. For x < 0 use exp(x) / (1 + exp(x)); "
-            "exp(-|x|) never overflows.",
+            hint="np.exp(-x) overflows for x = -1e4. For x < 0 use exp(x) / (1 + exp(x)); exp(-|x|) never overflows.",
         ),
         Check(
             name="mse_values",

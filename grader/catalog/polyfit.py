@@ -18,8 +18,13 @@ SEED_COEFFS = np.array([0.031071994224245697, 0.8255524078914991, -0.00536043604
 def _predict_cases(rng: np.random.Generator) -> list[Case]:
     return [
         Case("the seed's fit on x = linspace(-pi, pi, 2000)", {"coeffs": SEED_COEFFS, "x": SEED_X}),
-        Case("coeffs (0, 0, 0, 1), i.e. y = x^3, on x (5,)", {"coeffs": np.array([0.0, 0, 0, 1]), "x": rng.normal(size=5)}),
-        Case("coeffs (2, 0, 0, 0), i.e. y = 2, on x (4,)", {"coeffs": np.array([2.0, 0, 0, 0]), "x": rng.normal(size=4)}),
+        Case(
+            "coeffs (0, 0, 0, 1), i.e. y = x^3, on x (5,)",
+            {"coeffs": np.array([0.0, 0, 0, 1]), "x": rng.normal(size=5)},
+        ),
+        Case(
+            "coeffs (2, 0, 0, 0), i.e. y = 2, on x (4,)", {"coeffs": np.array([2.0, 0, 0, 0]), "x": rng.normal(size=4)}
+        ),
         Case("x of shape (3, 4)", {"coeffs": rng.normal(size=4), "x": rng.normal(size=(3, 4))}),
         Case("x of shape (1,)", {"coeffs": rng.normal(size=4), "x": np.array([0.7])}),
         Case("x of shape (2, 1, 3)", {"coeffs": rng.normal(size=4), "x": rng.normal(size=(2, 1, 3))}),

@@ -73,17 +73,26 @@ def _invalid_cases(rng: np.random.Generator) -> list[Case]:
     return [
         case(
             "padding more than half of kernel_size",
-            (5, 1, None, 1, False), (8, 3, 1, 2, False), (8, 4, 2, 3, True), (6, 2, None, 2, True),
+            (5, 1, None, 1, False),
+            (8, 3, 1, 2, False),
+            (8, 4, 2, 3, True),
+            (6, 2, None, 2, True),
         ),
         case(
             "kernel_size or stride of 0 or below",
-            (5, 0, None, 0, False), (5, -1, 1, 0, False), (5, 2, 0, 0, False), (5, 2, -1, 0, True),
+            (5, 0, None, 0, False),
+            (5, -1, 1, 0, False),
+            (5, 2, 0, 0, False),
+            (5, 2, -1, 0, True),
         ),
         case("negative padding", (5, 3, 1, -1, False), (5, 2, None, -1, True)),
         case("an empty or negative length", (0, 1, None, 0, False), (0, 2, 1, 1, True), (-3, 2, 1, 0, False)),
         case(
             "a kernel longer than the padded input: no output",
-            (2, 5, None, 0, False), (3, 5, 2, 0, True), (1, 4, 1, 1, False), (4, 7, 1, 1, True),
+            (2, 5, None, 0, False),
+            (3, 5, 2, 0, True),
+            (1, 4, 1, 1, False),
+            (4, 7, 1, 1, True),
         ),
         Case(
             "valid settings right at the limits of those rules (it must return a length for each, not raise)",

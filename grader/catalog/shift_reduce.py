@@ -164,13 +164,19 @@ def _machine_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for label, tree in _trees(rng):
         tokens, transitions = _sequence(tree)
-        cases.append(Case(
-            f"buffer and transitions of {label}, reduce(l, r) = f'({{l}} {{r}})'",
-            {"buffer": tokens, "transitions": transitions, "reduce": "bracket"},
-        ))
+        cases.append(
+            Case(
+                f"buffer and transitions of {label}, reduce(l, r) = f'({{l}} {{r}})'",
+                {"buffer": tokens, "transitions": transitions, "reduce": "bracket"},
+            )
+        )
     _, transitions = _sequence(_random_tree(rng, 6))
-    cases.append(Case("buffer [3, 1, 4, 1, 5, 9] (ints), reduce(l, r) = 10 * l + r", {
-        "buffer": [3, 1, 4, 1, 5, 9], "transitions": transitions, "reduce": "digits"}))
+    cases.append(
+        Case(
+            "buffer [3, 1, 4, 1, 5, 9] (ints), reduce(l, r) = 10 * l + r",
+            {"buffer": [3, 1, 4, 1, 5, 9], "transitions": transitions, "reduce": "digits"},
+        )
+    )
     return cases
 
 
@@ -220,11 +226,13 @@ def _tracked_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for label, tree in _trees(rng):
         tokens, transitions = _sequence(tree)
-        cases.append(Case(
-            f"buffer and transitions of {label}; the tracker records (b, s1, s2), "
-            "reduce tags its result with the number of tracker calls so far",
-            {"buffer": tokens, "transitions": transitions},
-        ))
+        cases.append(
+            Case(
+                f"buffer and transitions of {label}; the tracker records (b, s1, s2), "
+                "reduce tags its result with the number of tracker calls so far",
+                {"buffer": tokens, "transitions": transitions},
+            )
+        )
     return cases
 
 
@@ -353,26 +361,40 @@ def _batch_case(rng, label, trees, dim=3) -> Case:
         tokens, ops = _sequence(tree)
         buffers.append(rng.normal(size=(len(tokens), dim)))
         transitions.append(ops)
-    return Case(label, {
-        "buffers": buffers,
-        "transitions": transitions,
-        "A": rng.normal(scale=0.7, size=(dim, dim)),
-        "B": rng.normal(scale=0.7, size=(dim, dim)),
-        "bias": rng.normal(scale=0.3, size=dim),
-    })
+    return Case(
+        label,
+        {
+            "buffers": buffers,
+            "transitions": transitions,
+            "A": rng.normal(scale=0.7, size=(dim, dim)),
+            "B": rng.normal(scale=0.7, size=(dim, dim)),
+            "bias": rng.normal(scale=0.3, size=dim),
+        },
+    )
 
 
 def _batch_cases(rng: np.random.Generator) -> list[Case]:
     random_trees = [_random_tree(rng, int(n)) for n in (4, 9, 1, 6, 12, 2)]
     return [
         _batch_case(rng, "a batch of one: the seed sentence, D=3", [SEED_NODE]),
-        _batch_case(rng, "the seed sentence and random trees of 5 and 3 words, D=4",
-                    [SEED_NODE, _random_tree(rng, 5), _random_tree(rng, 3)], dim=4),
+        _batch_case(
+            rng,
+            "the seed sentence and random trees of 5 and 3 words, D=4",
+            [SEED_NODE, _random_tree(rng, 5), _random_tree(rng, 3)],
+            dim=4,
+        ),
         _batch_case(rng, "6 sentences of 4, 9, 1, 6, 12 and 2 words (different lengths), D=3", random_trees),
-        _batch_case(rng, "4 sentences of the same length (7 words, different trees), D=2",
-                    [_random_tree(rng, 7) for _ in range(4)], dim=2),
-        _batch_case(rng, "left- and right-branching trees of 8 words and a single word, D=3",
-                    [_random_tree(rng, 8, "left"), _random_tree(rng, 8, "right"), "dogs"]),
+        _batch_case(
+            rng,
+            "4 sentences of the same length (7 words, different trees), D=2",
+            [_random_tree(rng, 7) for _ in range(4)],
+            dim=2,
+        ),
+        _batch_case(
+            rng,
+            "left- and right-branching trees of 8 words and a single word, D=3",
+            [_random_tree(rng, 8, "left"), _random_tree(rng, 8, "right"), "dogs"],
+        ),
         _batch_case(rng, "3 single words (no reduce at all), D=3", ["dogs", "sit", "."]),
     ]
 

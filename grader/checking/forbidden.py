@@ -10,7 +10,7 @@ compare with references computed elsewhere) are what award points.
 from __future__ import annotations
 
 import ast
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from grader.exercise import SourceCheck
 
@@ -90,9 +90,7 @@ def on_tree(inspect: Callable[[ast.Module], list[str]]) -> Callable[[str], list[
     return inspect_source
 
 
-def numpy_only(
-    filename: str, hint: str, points: float = 1, requires: tuple[str, ...] | None = None
-) -> SourceCheck:
+def numpy_only(filename: str, hint: str, points: float = 1, requires: tuple[str, ...] | None = None) -> SourceCheck:
     """The usual static check of a numpy exercise: the module does not import torch.
 
     Args:

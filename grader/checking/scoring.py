@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.checking.outcomes import Outcome
 from grader.exercise import Check, Exercise, SourceCheck
 from grader.results import CheckResult, ExerciseResult
-from grader.checking.outcomes import Outcome
 
 NOT_ATTEMPTED = "NotImplementedError"
 

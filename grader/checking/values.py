@@ -96,7 +96,10 @@ def mismatch(expected: Any, got: Any, rtol: float, atol: float, path: str = "res
         if sorted(got) != sorted(expected):
             missing = sorted(set(expected) - set(got))
             extra = sorted(set(got) - set(expected))
-            parts = [f"missing keys {_keys(missing)}" if missing else "", f"unexpected keys {_keys(extra)}" if extra else ""]
+            parts = [
+                f"missing keys {_keys(missing)}" if missing else "",
+                f"unexpected keys {_keys(extra)}" if extra else "",
+            ]
             return f"{path}: " + ", ".join(p for p in parts if p)
         for key in expected:
             message = mismatch(expected[key], got[key], rtol, atol, f"{path}[{quote(key, 100)}]")

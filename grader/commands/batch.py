@@ -46,7 +46,11 @@ def grader_add_commands(subparsers, pm):
     parser.add_argument("exercises", nargs="*", metavar="EXERCISE", help="exercises to grade (default: all)")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the gradebook and reports go")
     parser.add_argument(
-        "--jobs", type=_jobs, default=None, metavar="N", help="students graded side by side (default: the cores available)"
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="students graded side by side (default: the cores available)",
     )
     parser.add_argument("--force", action="store_true", help="grade every submission again, changed or not")
     parser.add_argument("--device", choices=CHOICES, default="auto", help="torch device (default: auto)")
@@ -128,8 +132,9 @@ def batch(args, pm) -> int:
         try:
             if args.scheduler:
                 try:
-                    from grader.batch.remote import Config, grade_on_cluster
                     import distributed  # noqa: F401
+
+                    from grader.batch.remote import Config, grade_on_cluster
                 except ImportError:
                     raise UsageError(
                         "--scheduler needs dask's distributed package: pip install 'torch-exercise-grader[batch]'"
@@ -141,7 +146,13 @@ def batch(args, pm) -> int:
                 from grader.batch.local import grade_here
 
                 grade_here(
-                    pm, chosen, todo, done, root=root, device=args.device, time_limit=args.time_limit,
+                    pm,
+                    chosen,
+                    todo,
+                    done,
+                    root=root,
+                    device=args.device,
+                    time_limit=args.time_limit,
                     jobs=args.jobs or default_jobs(),
                 )
         except DeviceError as exc:

@@ -49,8 +49,10 @@ def export_course(args, pm) -> int:
     for path in written:
         print(f"wrote {path}")
     total = sum(e.max_score for e in chosen)
-    print(f"{len(chosen)} assignment{'s' * (len(chosen) != 1)}, {total:g} points; next: cd {args.course} && "
-          f"nbgrader generate_assignment {chosen[0].name}")
+    print(
+        f"{len(chosen)} assignment{'s' * (len(chosen) != 1)}, {total:g} points; next: cd {args.course} && "
+        f"nbgrader generate_assignment {chosen[0].name}"
+    )
     return 0
 
 

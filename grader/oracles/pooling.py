@@ -37,8 +37,7 @@ def torch_rejections(inputs, ctx):
     if not inputs.get("valid"):
         return lengths
     return {
-        key: "returned a value" if isinstance(v, int) else f"raised {v} on a valid input"
-        for key, v in lengths.items()
+        key: "returned a value" if isinstance(v, int) else f"raised {v} on a valid input" for key, v in lengths.items()
     }
 
 

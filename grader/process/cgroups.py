@@ -40,10 +40,14 @@ def _own_groups() -> dict[str, str]:
 def _settings(memory_bytes: int, pids: int) -> list[tuple[Path, dict[str, str]]]:
     """Where to make groups and what to write there, for this machine's layout."""
     groups = _own_groups()
-    v1 = [
-        (ROOT / "pids" / groups["pids"].lstrip("/"), {"pids.max": str(pids)}),
-        (ROOT / "memory" / groups["memory"].lstrip("/"), {"memory.limit_in_bytes": str(memory_bytes)}),
-    ] if "pids" in groups and "memory" in groups else []
+    v1 = (
+        [
+            (ROOT / "pids" / groups["pids"].lstrip("/"), {"pids.max": str(pids)}),
+            (ROOT / "memory" / groups["memory"].lstrip("/"), {"memory.limit_in_bytes": str(memory_bytes)}),
+        ]
+        if "pids" in groups and "memory" in groups
+        else []
+    )
     if v1 and all(base.is_dir() for base, _ in v1):
         return v1
     if "" in groups and (ROOT / "cgroup.controllers").is_file():

@@ -15,15 +15,16 @@ import select
 import sys
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
-from grader.process.lifecycle import die_with_parent, kill_and_reap
-from grader.process.channel import Closed, FrameReader, Timeout, write_frame
-from grader.exercise import Check, Context, Exercise
-from grader.policy import device_for
 from grader import plain
+from grader.exercise import Check, Context, Exercise
 from grader.plain import to_plain
+from grader.policy import device_for
+from grader.process.channel import Closed, FrameReader, Timeout, write_frame
+from grader.process.lifecycle import die_with_parent, kill_and_reap
 
 
 class ReferenceProcess:

@@ -166,7 +166,12 @@ def _deny_list(libc, plan: Plan, active: dict) -> None:
         for folder in plan.hide:
             if os.path.isdir(folder):
                 rootfs.mount(
-                    libc, "tmpfs", folder, "tmpfs", rootfs.MS_NOSUID | rootfs.MS_NODEV | rootfs.MS_NOEXEC, "size=4k,mode=555"
+                    libc,
+                    "tmpfs",
+                    folder,
+                    "tmpfs",
+                    rootfs.MS_NOSUID | rootfs.MS_NODEV | rootfs.MS_NOEXEC,
+                    "size=4k,mode=555",
                 )
         active["references hidden"] = True
         rootfs.set_attributes(libc, "/", rootfs.MOUNT_ATTR_RDONLY | rootfs.MOUNT_ATTR_NOSUID | rootfs.MOUNT_ATTR_NODEV)
@@ -214,9 +219,16 @@ def confine_student(plan: Plan, active: dict, pid_namespace: bool) -> dict:
             libc.umount2(_pending_root.encode(), rootfs.MNT_DETACH)
             os.chdir("/")
             _deny_list(libc, plan, active)
-    if libc is not None and pid_namespace and active["read-only file system"] and not active["allow-list file system view"]:
+    if (
+        libc is not None
+        and pid_namespace
+        and active["read-only file system"]
+        and not active["allow-list file system view"]
+    ):
         try:
-            rootfs.mount(libc, "proc", "/proc", "proc", rootfs.MS_NOSUID | rootfs.MS_NODEV | rootfs.MS_NOEXEC | rootfs.MS_RDONLY)
+            rootfs.mount(
+                libc, "proc", "/proc", "proc", rootfs.MS_NOSUID | rootfs.MS_NODEV | rootfs.MS_NOEXEC | rootfs.MS_RDONLY
+            )
         except OSError:
             pass
     if active["references hidden"]:
@@ -226,9 +238,7 @@ def confine_student(plan: Plan, active: dict, pid_namespace: bool) -> dict:
     _limit(resource.RLIMIT_FSIZE, plan.output_limit)
     _limit(resource.RLIMIT_NOFILE, 256)
     if plan.memory_limit_mb:
-        active["memory cap"] = _limit(
-            resource.RLIMIT_AS, _address_space() + plan.memory_limit_mb * 2**20
-        )
+        active["memory cap"] = _limit(resource.RLIMIT_AS, _address_space() + plan.memory_limit_mb * 2**20)
     active["memory cap"] = active["memory cap"] or active["process count capped"]
     if libc is not None:
         active["privileges dropped"] = _drop_privileges(libc)

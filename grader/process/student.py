@@ -15,12 +15,12 @@ import os
 import sys
 import traceback
 import types
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-from grader.process.channel import write_frame
 from grader.exercise import Context, Exercise
 from grader.plain import PlainDataError, to_plain
-
+from grader.process.channel import write_frame
 
 TORCH_PACKAGES = frozenset({"torch", "torchgen", "functorch", "torchvision", "torchaudio", "triton"})
 
@@ -109,7 +109,7 @@ def run(
 
 def _fresh_standard_streams() -> None:
     """Point sys.stdin/stdout/stderr at fds 0-2 (stdin is /dev/null, output a capped file)."""
-    sys.stdin = open(0, "r", closefd=False)
+    sys.stdin = open(0, closefd=False)
     sys.stdout = open(1, "w", closefd=False, buffering=1, errors="replace")
     sys.stderr = open(2, "w", closefd=False, buffering=1, errors="replace")
 

@@ -15,16 +15,17 @@ import os
 import signal
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
-from grader.process import cgroups, sandbox
-from grader.process.channel import Budget, Closed, FrameReader, Timeout
-from grader.text import utf8
 from grader.checking.outcomes import Outcome
 from grader.exercise import Context, Exercise
 from grader.policy import group_memory_bytes
+from grader.process import cgroups, sandbox
+from grader.process.channel import Budget, Closed, FrameReader, Timeout
 from grader.process.zygote import Zygote, ZygoteError, work_items
+from grader.text import utf8
 
 IMPORT_LIMIT = 20.0
 EXIT_GRACE = 2.0
@@ -186,8 +187,9 @@ def _collect(
         elif "unreadable" in frame:
             why = utf8(frame["unreadable"]) if isinstance(frame["unreadable"], str) else ""
             outcomes[key] = Outcome(
-                "crashed", message=f"returned a value the grader cannot read ({why[:300]}); return plain numbers, "
-                "arrays or tensors"
+                "crashed",
+                message=f"returned a value the grader cannot read ({why[:300]}); return plain numbers, "
+                "arrays or tensors",
             )
         else:
             value = frame.pop("value")

@@ -22,7 +22,7 @@ import os
 import site
 import sys
 import sysconfig
-from typing import Iterable
+from collections.abc import Iterable
 
 #: System folders that hold the shared libraries Python, numpy and torch load.
 SYSTEM = ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/libx32")
@@ -101,7 +101,7 @@ def view_paths(modules: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*installation(), *SYSTEM, *ETC, *DEVICES, *devices, *folders]))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def torch_paths() -> tuple[str, ...]:
     """Folders of the installed torch distribution (``torch``, ``torchgen``, ...).
 

@@ -42,8 +42,8 @@ import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from grader.exercise import Check, Context, Exercise
 from grader.process.lifecycle import die_with_parent, shield_memory
@@ -54,11 +54,21 @@ START_LIMIT = 180.0  # importing torch on a loaded two-core machine
 #: Environment variables a zygote (and so every student process) inherits;
 #: everything else (tokens, secrets, CI settings) stays with the grader.
 ENVIRONMENT = (
-    "PATH", "LANG", "LANGUAGE", "TZ", "TERM",
-    "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-    "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
-    "CUDA_VISIBLE_DEVICES", "CUDA_HOME", "LD_LIBRARY_PATH",
-    "PYTORCH_NVML_BASED_CUDA_CHECK", "GRADER_SANDBOX",
+    "PATH",
+    "LANG",
+    "LANGUAGE",
+    "TZ",
+    "TERM",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "CUDA_VISIBLE_DEVICES",
+    "CUDA_HOME",
+    "LD_LIBRARY_PATH",
+    "PYTORCH_NVML_BASED_CUDA_CHECK",
+    "GRADER_SANDBOX",
 )
 _ENVIRONMENT_PREFIXES = ("LC_", "NVIDIA_")
 
@@ -97,9 +107,7 @@ class ZygoteError(RuntimeError):
 def clean_environment() -> dict[str, str]:
     """The grader's environment, restricted to what student processes may see."""
     return {
-        key: value
-        for key, value in os.environ.items()
-        if key in ENVIRONMENT or key.startswith(_ENVIRONMENT_PREFIXES)
+        key: value for key, value in os.environ.items() if key in ENVIRONMENT or key.startswith(_ENVIRONMENT_PREFIXES)
     }
 
 
@@ -128,9 +136,7 @@ class Zygote:
             for people looking at ``ps``: the submission being graded.
     """
 
-    def __init__(
-        self, flavour: str, plugins: dict, path: list[str], label: str = ""
-    ) -> None:
+    def __init__(self, flavour: str, plugins: dict, path: list[str], label: str = "") -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
         boot_read, boot_write = os.pipe()
         self.flavour = flavour
@@ -138,7 +144,16 @@ class Zygote:
         self._ready = False
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-I", "-c", _BOOT, str(boot_read), str(theirs.fileno()), f"grader-zygote-{flavour}", label],
+                [
+                    sys.executable,
+                    "-I",
+                    "-c",
+                    _BOOT,
+                    str(boot_read),
+                    str(theirs.fileno()),
+                    f"grader-zygote-{flavour}",
+                    label,
+                ],
                 pass_fds=(boot_read, theirs.fileno()),
                 env=clean_environment(),
                 cwd="/",
@@ -165,7 +180,7 @@ class Zygote:
                 data, received, _, _ = socket.recv_fds(self._socket, 1 << 16, 1)
             else:
                 data, received = self._socket.recv(1 << 16), []
-        except (socket.timeout, BlockingIOError):
+        except (TimeoutError, BlockingIOError):
             return None, []
         except OSError as exc:
             raise ZygoteError(f"the zygote did not answer: {exc}") from None

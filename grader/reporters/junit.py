@@ -29,7 +29,9 @@ def xml_text(text: str, limit: int) -> str:
     """``text`` bounded to ``limit`` characters, with XML-illegal characters escaped visibly."""
     if len(text) > limit:
         text = text[:limit] + "\n[... truncated]"
-    return _ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+    return _ILLEGAL.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    )
 
 
 @hookimpl
@@ -101,7 +103,9 @@ def _suite(parent, exercise: ExerciseResult):
         skipped="0",
         time=f"{exercise.seconds:.3f}",
     )
-    _properties(suite, score=_num(exercise.score), max_score=_num(exercise.max_score), title=xml_text(exercise.title, 500))
+    _properties(
+        suite, score=_num(exercise.score), max_score=_num(exercise.max_score), title=xml_text(exercise.title, 500)
+    )
     for check in exercise.checks:
         _testcase(suite, exercise, check)
     if exercise.output:

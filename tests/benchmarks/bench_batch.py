@@ -173,8 +173,14 @@ def _cell(kind: str, source: str, grade_id: str, points: float = 0) -> dict:
     meta.update(solution=kind == "solution", grade=kind == "test")
     if kind == "test":
         meta["points"] = points
-    return {"cell_type": "code", "execution_count": None, "id": grade_id, "metadata": {"nbgrader": meta},
-            "outputs": [], "source": source}
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": grade_id,
+        "metadata": {"nbgrader": meta},
+        "outputs": [],
+        "source": source,
+    }
 
 
 def notebook(sources: dict[str, str]) -> dict:
@@ -182,12 +188,19 @@ def notebook(sources: dict[str, str]) -> dict:
     cells = []
     for exercise, source in sources.items():
         cells.append(_cell("solution", source, f"{exercise}-solution"))
-        names = [n.name for n in ast.parse((ROOT / "solutions" / f"{exercise}.py").read_text()).body
-                 if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]
+        names = [
+            n.name
+            for n in ast.parse((ROOT / "solutions" / f"{exercise}.py").read_text()).body
+            if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")
+        ]
         test = "\n".join(f"assert callable({name})" for name in names) or "pass"
         cells.append(_cell("test", test, f"{exercise}-test", points=1))
-    return {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-            "nbformat": 4, "nbformat_minor": 5}
+    return {
+        "cells": cells,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
 
 
 def nbgrader_class(course: Path, classroom: Path) -> list[str]:
@@ -216,8 +229,9 @@ def run_nbgrader(course: Path, env: dict) -> dict | None:
         return None
     nb = [sys.executable, "-m", "nbgrader"]
     env = dict(env, PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""))  # nbgrader runs alembic
-    subprocess.run(nb + ["generate_assignment", "batch", "--force"], cwd=course, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        nb + ["generate_assignment", "batch", "--force"], cwd=course, env=env, check=True, capture_output=True
+    )
     return measure(nb + ["autograde", "batch", "--create", "--force"], env, cwd=course)
 
 
@@ -237,14 +251,26 @@ def main() -> None:
         classroom = work / "class"
         counts = make_class(classroom, args.students)
         env = dict(os.environ, GRADER_CACHE_DIR=str(work / "cache"))
-        command = [sys.executable, "-m", "grader", "batch", str(classroom), "--out", str(work / "out"),
-                   "--time-limit", f"{args.time_limit:g}"]
+        command = [
+            sys.executable,
+            "-m",
+            "grader",
+            "batch",
+            str(classroom),
+            "--out",
+            str(work / "out"),
+            "--time-limit",
+            f"{args.time_limit:g}",
+        ]
         if args.jobs:
             command += ["--jobs", str(args.jobs)]
         cores = len(os.sched_getaffinity(0))
-        print(f"class: {args.students} students x {len(EXERCISES)} exercises; "
-              + ", ".join(f"{k} {v}" for k, v in counts.items()) + f"; {cores} cores, jobs {args.jobs or cores}, "
-              f"--time-limit {args.time_limit:g} s; load average before: {os.getloadavg()[0]:.1f}")
+        print(
+            f"class: {args.students} students x {len(EXERCISES)} exercises; "
+            + ", ".join(f"{k} {v}" for k, v in counts.items())
+            + f"; {cores} cores, jobs {args.jobs or cores}, "
+            f"--time-limit {args.time_limit:g} s; load average before: {os.getloadavg()[0]:.1f}"
+        )
         first = measure(command, env)
         second = measure(command, env)
         _row("batch, first run", first, args.students)
@@ -256,8 +282,10 @@ def main() -> None:
         for folder in calm[: args.sample]:
             shutil.copytree(folder, sample / folder.name)
         size = len(list(sample.iterdir()))
-        print(f"\nsample of {size} students that are not hostile: "
-              + ", ".join(f"{k} {v}" for k, v in Counter(p.name.split('-', 1)[1] for p in sample.iterdir()).items()))
+        print(
+            f"\nsample of {size} students that are not hostile: "
+            + ", ".join(f"{k} {v}" for k, v in Counter(p.name.split("-", 1)[1] for p in sample.iterdir()).items())
+        )
         ours = measure(command[:4] + [str(sample), "--out", str(work / "sample-out")] + command[7:], env)
         _row("batch (cache warm)", ours, size)
         course = work / "course"
@@ -277,8 +305,10 @@ def main() -> None:
 
 def _row(name: str, m: dict, students: int) -> None:
     largest = f", largest process {m['largest'] / 2**20:.0f} MiB" if m["largest"] else ""
-    print(f"{name:<22} {m['seconds']:7.1f} s  {m['seconds'] / students:6.2f} s/student  "
-          f"peak memory (all processes) {m['tree_peak'] / 2**20:.0f} MiB{largest}")
+    print(
+        f"{name:<22} {m['seconds']:7.1f} s  {m['seconds'] / students:6.2f} s/student  "
+        f"peak memory (all processes) {m['tree_peak'] / 2**20:.0f} MiB{largest}"
+    )
 
 
 if __name__ == "__main__":

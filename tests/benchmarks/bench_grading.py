@@ -72,12 +72,16 @@ def main() -> None:
         for name, (command, env, cwd) in variants.items():
             times[name].append(timed(command, env, cwd))
     floor = statistics.median(times["import torch"])
-    print(f"submission: {args.submission}  exercises: {' '.join(args.exercises) or 'all'}  "
-          f"cache: {'warm' if args.cache else 'off'}  repeats: {args.repeat}")
+    print(
+        f"submission: {args.submission}  exercises: {' '.join(args.exercises) or 'all'}  "
+        f"cache: {'warm' if args.cache else 'off'}  repeats: {args.repeat}"
+    )
     for name, runs in times.items():
         median = statistics.median(runs)
-        print(f"{name:<20} median {median:6.2f} s  ratio to import torch {median / floor:5.2f}   "
-              f"(runs: {', '.join(f'{x:.2f}' for x in runs)})")
+        print(
+            f"{name:<20} median {median:6.2f} s  ratio to import torch {median / floor:5.2f}   "
+            f"(runs: {', '.join(f'{x:.2f}' for x in runs)})"
+        )
     sandboxed, bare = statistics.median(times["grade"]), statistics.median(times["grade, no sandbox"])
     print(f"sandbox cost: {sandboxed / bare:.2f}x the time without it")
     if args.baseline:

@@ -69,18 +69,29 @@ def main() -> None:
             for _ in range(args.repeat):  # alternate the two, so that load changes hit both
                 autograde = [python, "-m", "nbgrader", "autograde", name, "--force"]
                 batch.append(run(autograde, course, env) / len(students))
-                ours.append(sum(
-                    run([python, "-m", "grader", "run", name, "--submission", str(course / "submitted" / s / name)], ROOT, env)
-                    for s in students
-                ) / len(students))
+                ours.append(
+                    sum(
+                        run(
+                            [python, "-m", "grader", "run", name, "--submission", str(course / "submitted" / s / name)],
+                            ROOT,
+                            env,
+                        )
+                        for s in students
+                    )
+                    / len(students)
+                )
             b, o = statistics.median(batch), statistics.median(ours)
             totals[0] += b
             totals[1] += o
             print(f"{name:<12} {b:>18.1f} s {o:>16.1f} s {b / o:>6.1f}x")
-        print(f"{'mean':<12} {totals[0] / len(args.exercises):>18.1f} s {totals[1] / len(args.exercises):>16.1f} s "
-              f"{totals[0] / totals[1]:>6.1f}x")
-        print(f"medians of {args.repeat} alternating runs; seconds per submission, {len(students)} students, "
-              f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+        print(
+            f"{'mean':<12} {totals[0] / len(args.exercises):>18.1f} s {totals[1] / len(args.exercises):>16.1f} s "
+            f"{totals[0] / totals[1]:>6.1f}x"
+        )
+        print(
+            f"medians of {args.repeat} alternating runs; seconds per submission, {len(students)} students, "
+            f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

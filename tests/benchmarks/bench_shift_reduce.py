@@ -151,8 +151,13 @@ def main(argv: list[str] | None = None) -> int:
             loop, batched = bench(device, batch, args, rng)
             speedups[(device.type, batch)] = loop / batched
             rows.append(
-                {"device": name, "batch": batch, "loop_ms": loop * 1e3, "batched_ms": batched * 1e3,
-                 "speedup": loop / batched}
+                {
+                    "device": name,
+                    "batch": batch,
+                    "loop_ms": loop * 1e3,
+                    "batched_ms": batched * 1e3,
+                    "speedup": loop / batched,
+                }
             )
             print(f"{name:<8}{batch:>6}{loop * 1e3:>12.2f}{batched * 1e3:>14.2f}{loop / batched:>9.1f}x")
     if args.json is not None:

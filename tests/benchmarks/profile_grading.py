@@ -54,13 +54,15 @@ def floor(exercises) -> None:
     modules = {}
     with references_on_path():
         for exercise in exercises:
-            step(f"import {exercise.reference}",
-                 lambda e=exercise: modules.__setitem__(e.name, importlib.import_module(e.reference)))
+            step(
+                f"import {exercise.reference}",
+                lambda e=exercise: modules.__setitem__(e.name, importlib.import_module(e.reference)),
+            )
     for exercise in exercises:
         cases = make_cases(exercise)
         ctx = Context(device="cpu", role="student")
 
-        def run_all(e=exercise, cases=cases):
+        def run_all(e=exercise, cases=cases, ctx=ctx):
             for check in e.checks:
                 if isinstance(check, Check):
                     for case in cases[check.name]:
@@ -154,8 +156,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submission", default="solutions")
     parser.add_argument("--floor-only", action="store_true")
-    parser.add_argument("--warm", type=int, default=0, metavar="N",
-                        help="profile N warm students of a batch (one Grader) instead of one run")
+    parser.add_argument(
+        "--warm",
+        type=int,
+        default=0,
+        metavar="N",
+        help="profile N warm students of a batch (one Grader) instead of one run",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from grader.manager import collect_exercises, get_plugin_manager

@@ -62,7 +62,18 @@ def grader_json(submission: Path, *exercises: str) -> dict:
     if key not in _reports:
         with tempfile.TemporaryDirectory() as folder:
             report = Path(folder, "report.json")
-            sh(sys.executable, "-m", "grader", "run", *exercises, "--submission", str(submission), "--json", str(report), cwd=ROOT)
+            sh(
+                sys.executable,
+                "-m",
+                "grader",
+                "run",
+                *exercises,
+                "--submission",
+                str(submission),
+                "--json",
+                str(report),
+                cwd=ROOT,
+            )
             _reports[key] = {e["name"]: e for e in json.loads(report.read_text())["exercises"]}
     return _reports[key]
 
@@ -115,8 +126,10 @@ def course(tmp_path_factory, exercises):
     with open(root / "grades.csv", newline="") as f:
         grades = {(row["student_id"], row["assignment"]): row for row in csv.DictReader(f)}
     yield root, grades, timings
-    print(f"\nround trip: {time.monotonic() - started:.0f} s, autograde {timings['autograde']:.0f} s for "
-          f"{3 * len(EXERCISES)} submissions")
+    print(
+        f"\nround trip: {time.monotonic() - started:.0f} s, autograde {timings['autograde']:.0f} s for "
+        f"{3 * len(EXERCISES)} submissions"
+    )
 
 
 def test_exported_notebooks_are_valid_nbgrader_notebooks(course, exercises):

@@ -5,7 +5,10 @@ from grader.checking.forbidden import forbid
 
 
 def _cases(rng):
-    return [Case("x of shape (3,)", {"x": rng.normal(size=3)}), Case("x of shape (2, 2)", {"x": rng.normal(size=(2, 2))})]
+    return [
+        Case("x of shape (3,)", {"x": rng.normal(size=3)}),
+        Case("x of shape (2, 2)", {"x": rng.normal(size=(2, 2))}),
+    ]
 
 
 TOY_A = Exercise(

@@ -11,7 +11,9 @@ from grader.process import rootfs
 
 def test_nested_and_missing_paths_are_bound_once(tmp_path):
     (tmp_path / "a/b").mkdir(parents=True)
-    binds, links, cuts = rootfs.plan_mounts([str(tmp_path / "a/b"), str(tmp_path / "a"), str(tmp_path / "gone"), "/"], [])
+    binds, links, cuts = rootfs.plan_mounts(
+        [str(tmp_path / "a/b"), str(tmp_path / "a"), str(tmp_path / "gone"), "/"], []
+    )
     assert binds == [str(tmp_path / "a")]
     assert links == {} and cuts == []
 

@@ -181,7 +181,9 @@ def attempt_read_only(targets):
     return "; ".join(breaches) or None
 
 
-def attempt_references_hidden(paths, modules=("solutions.diy_model", "tests.plugins.toy_solutions.toy_a", "to" + "rch")):
+def attempt_references_hidden(
+    paths, modules=("solutions.diy_model", "tests.plugins.toy_solutions.toy_a", "to" + "rch")
+):
     import importlib
 
     breaches = [_raises(lambda p=p: open(p).read(50)) for p in paths]
@@ -437,12 +439,14 @@ def test_time_limits(tmp_path):
     from grader.manager import collect_exercises, get_plugin_manager
 
     pm = get_plugin_manager(["no:grader.reporters.terminal", "tests.plugins.toy"])
-    (tmp_path / "toy_a.py").write_text(textwrap.dedent("""
+    (tmp_path / "toy_a.py").write_text(
+        textwrap.dedent("""
         def add_one(x):
             while True:
                 pass
         total = add_one
-    """))
+    """)
+    )
     started = time.monotonic()
     report = grade(pm, [collect_exercises(pm)["toy_a"]], tmp_path, "cpu")
     assert {c.name: c.status for c in report.exercises[0].checks}["add_one"] == "timeout"

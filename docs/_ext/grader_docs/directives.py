@@ -93,9 +93,7 @@ class GraderChecks(_MetadataDirective):
                 hint.insert(0, nodes.strong("Hint: ", "Hint: "))
                 proves.append(hint)
             body += self._row([name, [self.fixed(self.paragraph(_points(check.points)))], proves])
-        total = self.paragraph(
-            f"{len(exercise.checks)} checks, {_points(exercise.max_score)} points in all."
-        )
+        total = self.paragraph(f"{len(exercise.checks)} checks, {_points(exercise.max_score)} points in all.")
         return [intro, table, total]
 
     def _row(self, cells):
@@ -114,14 +112,10 @@ class ExerciseFacts(_MetadataDirective):
 
     def run(self):
         exercise = self.exercise()
-        where = (
-            "NumPy, on the CPU" if exercise.framework == "numpy" else "PyTorch, on the device chosen with --device"
-        )
+        where = "NumPy, on the CPU" if exercise.framework == "numpy" else "PyTorch, on the device chosen with --device"
         items = [
             self.paragraph("Runs with: " + where),
-            self.paragraph(
-                f"Worth: {_points(exercise.max_score)} points in {len(exercise.checks)} checks"
-            ),
+            self.paragraph(f"Worth: {_points(exercise.max_score)} points in {len(exercise.checks)} checks"),
             self.paragraph("Grade it: ", ("literal", f"tox -e grade -- {exercise.name}")),
             self.paragraph("Declared by the plugin ", ("literal", exercise.plugin)),
         ]
