@@ -6,13 +6,34 @@
   ``memory_limit_mb`` as an address-space cap (none on CUDA, whose driver maps
   huge virtual ranges) and, for the control group, that budget on top of what
   the zygote it is forked from already holds;
-* how long the grader waits: a case's own ``time_limit``, the exercise's, and
-  how long the expected values of an exercise may take to compute.
+* how long the grader waits: a case's own ``time_limit``, the exercise's, how
+  long a module may take to import and how long the expected values of an
+  exercise may take to compute;
+* what else a student's process may use: processes, open files, bytes
+  written to a file, and how much of what it prints reaches the report.
 """
 
 from __future__ import annotations
 
 from grader.exercise import Exercise
+
+IMPORT_LIMIT = 20.0
+"""Seconds a student's module may take to import, within the exercise's own limit."""
+
+EXIT_GRACE = 2.0
+"""Seconds a student's process has to exit once its cases are done, before it is killed."""
+
+OUTPUT_SHOWN = 4000
+"""Characters of what a student's process printed that the report shows."""
+
+PROCESS_CAP = 128
+"""Processes and threads a sandbox may hold at once (its control group's ``pids.max``)."""
+
+OPEN_FILES = 256
+"""Files a student's process may hold open at once."""
+
+FILE_BYTES = 1 << 20
+"""Bytes a student's process may write to any one file."""
 
 
 def device_for(exercise: Exercise, device: str) -> str:

@@ -20,6 +20,8 @@ import os
 import time
 from pathlib import Path
 
+from grader import policy
+
 ROOT = Path("/sys/fs/cgroup")
 _SERIAL = itertools.count()  # thread-safe enough: next() on a count is atomic in CPython
 
@@ -62,7 +64,7 @@ def _settings(memory_bytes: int, pids: int) -> list[tuple[Path, dict[str, str]]]
     return []
 
 
-def create(tag: str, memory_bytes: int, pids: int = 128) -> tuple[str, ...]:
+def create(tag: str, memory_bytes: int, pids: int = policy.PROCESS_CAP) -> tuple[str, ...]:
     """Make the groups for one sandbox; ``()`` where that is not possible.
 
     Args:

@@ -34,6 +34,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, replace
 
+from grader import policy
 from grader.process import cgroups, rootfs
 from grader.process.lifecycle import libc_handle
 
@@ -91,7 +92,7 @@ class Plan:
 
     hide: tuple[str, ...] = ()
     memory_limit_mb: int = 2048
-    output_limit: int = 1 << 20
+    output_limit: int = policy.FILE_BYTES
     tmp_size_mb: int = 64
     cgroups: tuple[str, ...] = ()
     view: tuple[str, ...] = ()
@@ -236,7 +237,7 @@ def confine_student(plan: Plan, active: dict, pid_namespace: bool) -> dict:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     _limit(resource.RLIMIT_CORE, 0)
     _limit(resource.RLIMIT_FSIZE, plan.output_limit)
-    _limit(resource.RLIMIT_NOFILE, 256)
+    _limit(resource.RLIMIT_NOFILE, policy.OPEN_FILES)
     if plan.memory_limit_mb:
         active["memory cap"] = _limit(resource.RLIMIT_AS, _address_space() + plan.memory_limit_mb * 2**20)
     active["memory cap"] = active["memory cap"] or active["process count capped"]

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from grader import policy
 from grader.checking.outcomes import Outcome
 from grader.exercise import Context, Exercise
 from grader.policy import group_memory_bytes
@@ -26,10 +27,6 @@ from grader.process import cgroups, sandbox
 from grader.process.channel import Budget, Closed, FrameReader, Timeout
 from grader.process.zygote import Zygote, ZygoteError, work_items
 from grader.text import utf8
-
-IMPORT_LIMIT = 20.0
-EXIT_GRACE = 2.0
-OUTPUT_SHOWN = 4000
 
 
 @dataclass
@@ -107,9 +104,9 @@ def run_exercise(
                 if time.monotonic() >= stop_at:
                     _fail_all(pending, outcomes, "timeout", out_of_time)
         output.seek(0)
-        text = output.read(OUTPUT_SHOWN + 1).decode("utf-8", "replace")
-    if len(text) > OUTPUT_SHOWN:
-        text = text[:OUTPUT_SHOWN] + "\n[... output truncated]"
+        text = output.read(policy.OUTPUT_SHOWN + 1).decode("utf-8", "replace")
+    if len(text) > policy.OUTPUT_SHOWN:
+        text = text[: policy.OUTPUT_SHOWN] + "\n[... output truncated]"
     return outcomes, text
 
 
@@ -139,15 +136,15 @@ def _collect(
     Returns ``"import"`` when the module itself could not be imported.
     """
     try:
-        hello = child.reader.read(min(stop_at, time.monotonic() + IMPORT_LIMIT))
+        hello = child.reader.read(min(stop_at, time.monotonic() + policy.IMPORT_LIMIT))
         if not (isinstance(hello, dict) and hello.get("kind") == "sandbox" and type(hello.get("pid")) is int):
             raise Closed("the sandbox did not start")
         child.inner = hello["pid"]
-        frame = child.reader.read(min(stop_at, time.monotonic() + IMPORT_LIMIT))
+        frame = child.reader.read(min(stop_at, time.monotonic() + policy.IMPORT_LIMIT))
         if not (isinstance(frame, dict) and frame.get("kind") == "import"):
             raise Closed("sent an unexpected message")
     except Timeout:
-        _fail_all(pending, outcomes, "timeout", f"importing your module took longer than {IMPORT_LIMIT:g} s")
+        _fail_all(pending, outcomes, "timeout", f"importing your module took longer than {policy.IMPORT_LIMIT:g} s")
         return "import"
     except Closed as exc:
         _fail_all(pending, outcomes, "crashed", _death(child, zygote, "while being imported", str(exc)))
@@ -246,7 +243,7 @@ def _kill(child: _Child, zygote: Zygote) -> None:
         return
     status = None
     if child.reader.eof:  # it closed the pipe: it is probably exiting by itself
-        status = zygote.wait(child.pid, EXIT_GRACE)
+        status = zygote.wait(child.pid, policy.EXIT_GRACE)
     if status is None:
         # Without a PID namespace the student's process group is the next best net.
         for pid in (-child.inner, child.inner, child.pid):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import policy
 from grader.cases import make_cases
 from grader.exercise import Context, validate
 from grader.process import supervisor
@@ -147,7 +148,7 @@ def test_an_import_error_fails_every_case_and_skips_the_hidden_phase(zygote, spa
 
 
 def test_an_import_that_hangs_is_cut_at_the_import_limit(zygote, spawns, monkeypatch):
-    monkeypatch.setattr(supervisor, "IMPORT_LIMIT", 0.5)
+    monkeypatch.setattr(policy, "IMPORT_LIMIT", 0.5)
     started = time.monotonic()
     _, outcomes, _ = run(zygote, "while True:\n    pass\n" + submission())
     assert {(o.kind, o.message) for o in outcomes.values()} == {
@@ -198,15 +199,15 @@ def test_a_deadline_already_past_runs_nothing(zygote, spawns):
     assert len(outcomes) == 4 and spawns == [] and output == ""
 
 
-@pytest.mark.parametrize("size", [supervisor.OUTPUT_SHOWN, supervisor.OUTPUT_SHOWN + 1, 200_000])
+@pytest.mark.parametrize("size", [policy.OUTPUT_SHOWN, policy.OUTPUT_SHOWN + 1, 200_000])
 def test_the_captured_output_is_bounded(zygote, size):
     source = f"import sys\nsys.stdout.write('x' * {size - 1} + '\\n')\ndef echo(k, tag):\n    return tag\n"
     _, outcomes, output = run(zygote, source)
     assert {o.kind for o in outcomes.values()} == {"value"}
-    if size <= supervisor.OUTPUT_SHOWN:
+    if size <= policy.OUTPUT_SHOWN:
         assert output == "x" * (size - 1) + "\n"
     else:
-        assert output == "x" * supervisor.OUTPUT_SHOWN + "\n[... output truncated]"
+        assert output == "x" * policy.OUTPUT_SHOWN + "\n[... output truncated]"
 
 
 def test_the_judge_keeps_the_verdict_not_the_value(zygote):
