@@ -458,6 +458,12 @@ def test_nothing_survives_a_grader_that_is_killed(tmp_path, how):
     while time.monotonic() < deadline and _with_marker(marker):
         time.sleep(0.1)
     assert _with_marker(marker) == []
+    # a grader killed with SIGKILL cannot remove its control groups: the next grader's sweep does
+    from grader.process import cgroups
+
+    bases = [base for base, _ in cgroups._settings(1 << 20, 8)]
+    cgroups.sweep(bases)
+    assert not [g for base in bases for g in base.glob(f"grader-{grader.pid}-*")]
 
 
 def _with_marker(marker: bytes) -> list[int]:

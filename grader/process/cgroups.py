@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import time
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from grader import policy
 
 ROOT = Path("/sys/fs/cgroup")
 _SERIAL = itertools.count()  # thread-safe enough: next() on a count is atomic in CPython
+_NAME = re.compile(r"grader-(\d+)-")
+_swept: list[int] = []  # a process sweeps once, before its first group
 
 
 def _own_groups() -> dict[str, str]:
@@ -76,7 +79,10 @@ def create(tag: str, memory_bytes: int, pids: int = policy.PROCESS_CAP) -> tuple
         return ()
     made: list[str] = []
     try:
-        for base, values in _settings(memory_bytes, pids):
+        settings = _settings(memory_bytes, pids)
+        if not _swept:
+            _swept.append(sweep([base for base, _ in settings]))
+        for base, values in settings:
             folder = base / f"grader-{os.getpid()}-{tag}-{next(_SERIAL)}"
             folder.mkdir()  # never shared: two sandboxes of one exercise (batch lanes) get two groups
             made.append(str(folder))
@@ -112,3 +118,39 @@ def remove(folders: tuple[str, ...], wait: float = 2.0) -> None:
                 if time.monotonic() > deadline:
                     break
                 time.sleep(0.01)
+
+
+def sweep(bases) -> int:
+    """Remove the empty groups of graders that are gone; how many were removed.
+
+    A grader killed with SIGKILL cannot remove its groups. The next grader on
+    the machine removes those whose creator (the process id in the name) no
+    longer exists; a group that still holds a process is left alone (the
+    kernel refuses to remove it), as is every group of a live grader.
+    """
+    removed = 0
+    for base in bases:
+        try:
+            names = os.listdir(base)
+        except OSError:
+            continue
+        for name in names:
+            match = _NAME.match(name)
+            if match is None or _alive(int(match.group(1))):
+                continue
+            try:
+                os.rmdir(os.path.join(base, name))
+                removed += 1
+            except OSError:
+                pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
