@@ -268,7 +268,7 @@ def test_a_notebook_grades_like_its_py_file_and_notes_reach_the_report(tmp_path)
     done = _driver("-p", "tests.plugins.toy", "run", "--submission", str(submission), "--json", str(report))
     assert "STATUS 0 HEAVY -" in done.stdout, done.stdout + done.stderr
     data = {e["name"]: e for e in json.loads(report.read_text())["exercises"]}
-    assert data["toy_b"]["score"] == data["toy_b"]["max_score"] == 2
+    assert data["toy_b"]["score"] == data["toy_b"]["max_score"] == 2, data["toy_b"]
     assert data["toy_b"]["notes"] == ["cell 2, line 1: dropped the shell line `!pip install numpy`"]
     assert data["toy_a"]["score"] == 4 and data["toy_a"]["notes"] == ["toy_a.ipynb was ignored: toy_a.py is graded"]
     assert "toy_b: notes on your submission" in done.stdout
