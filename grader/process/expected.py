@@ -223,7 +223,7 @@ def checkout_root() -> Path:
     The reference solutions (``solutions/``) live there and are not part of
     the installed distribution, so a student's install never carries them.
     """
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]
 
 
 @contextlib.contextmanager

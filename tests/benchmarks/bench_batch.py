@@ -16,26 +16,45 @@ Measures the wall time per student and the peak memory of the whole process
 tree (the sum of every process's proportional set size, sampled from
 ``/proc``, and the largest single process from ``getrusage``) for a first
 run (cache of expected values empty), then for a second run, which has
-nothing to grade. Then takes the first ``--sample`` students that are not
-hostile and grades them twice more: with ``batch`` (cache warm) and, when
-nbgrader is installed, as nbgrader notebooks (a solution cell with the
-student's code and a test cell per exercise) with ``nbgrader autograde``.
-Its test cells only check that the functions exist, so its figure is a lower
-bound; hostile students are left out of that comparison because nbgrader
-bounds time per cell only (a looping student costs it the cell timeout for
-each of the nine cells, with no per-student bound). Finally runs
-``bench_grading.py`` (one submission with ``python -m grader run`` against
-``python -c "import torch"``).
+nothing to grade. Then takes a sample of ``--sample`` students that are
+not hostile (one of each of ``correct``, ``one-bug`` and ``empty`` in turn)
+and grades them, side by side in the same run:
+
+* with ``batch`` (cache of expected values warm);
+* ``--nbgrader export``: with ``nbgrader autograde`` of the course that
+  ``python -m grader nbgrader export`` writes (all nine exercises, one
+  assignment each). Each student's code goes into the answer cells of the
+  released notebooks, definition by definition, the way a student fills
+  them in; the test cells grade the notebook through ``python -m grader``
+  (``grader/nbtest.py``), so nbgrader grades the same checks. The run stops
+  unless nbgrader's scores equal ``batch``'s for every sampled student and
+  exercise, the correct students have full marks and a one-bug student has
+  fewer: a comparison with notebooks that graded nothing cannot pass;
+* ``--nbgrader existence``: with ``nbgrader autograde`` of one notebook per
+  student whose test cells only check that the functions exist (a solution
+  cell with the student's code and a test cell per exercise): a lower bound
+  of nbgrader's cost that grades nothing.
+
+Hostile students are left out of that comparison because nbgrader bounds
+time per cell only (a looping student costs it the cell timeout for each
+cell, with no per-student bound). Each nbgrader notebook costs a kernel
+start, so the sample is small. Finally runs ``bench_grading.py`` (one
+submission with ``python -m grader run`` against ``python -c "import
+torch"``). nbgrader is imported from the Python that runs this script
+(``tox -e nbgrader`` installs it), which also runs ``batch``.
 
 Usage::
 
-    python tests/benchmarks/bench_batch.py [--students 100] [--jobs N] [--time-limit 60] [--no-run-bench]
+    python tests/benchmarks/bench_batch.py [--students 100] [--sample 3] [--nbgrader export|existence|both]
+        [--jobs N] [--time-limit 60] [--no-run-bench]
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import copy
+import csv
 import json
 import os
 import random
@@ -203,8 +222,8 @@ def notebook(sources: dict[str, str]) -> dict:
     }
 
 
-def nbgrader_class(course: Path, classroom: Path) -> list[str]:
-    """An nbgrader course whose ``submitted/`` holds the class as notebooks; returns the student ids."""
+def existence_course(course: Path, classroom: Path) -> list[str]:
+    """An nbgrader course whose ``submitted/`` holds the class as existence-only notebooks; returns the ids."""
     reference = {e: (ROOT / "solutions" / f"{e}.py").read_text() for e in EXERCISES}
     (course / "source" / "batch").mkdir(parents=True)
     (course / "source" / "batch" / "batch.ipynb").write_text(json.dumps(notebook(reference)))
@@ -221,18 +240,153 @@ def nbgrader_class(course: Path, classroom: Path) -> list[str]:
     return students
 
 
-def run_nbgrader(course: Path, env: dict) -> dict | None:
+def have_nbgrader() -> bool:
     try:
         import nbgrader  # noqa: F401
     except ImportError:
-        print("nbgrader: skipped (not installed here; pip install nbgrader==0.9.6 to compare)")
-        return None
+        return False
+    return True
+
+
+def _nbgrader_env(env: dict) -> dict:
+    # nbgrader runs `alembic`, and the kernels it starts must find this Python's packages.
+    return dict(env, PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""))
+
+
+def _quiet(command: list[str], cwd: Path, env: dict) -> None:
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+
+
+def run_existence(course: Path, env: dict) -> dict:
     nb = [sys.executable, "-m", "nbgrader"]
-    env = dict(env, PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""))  # nbgrader runs alembic
-    subprocess.run(
-        nb + ["generate_assignment", "batch", "--force"], cwd=course, env=env, check=True, capture_output=True
+    env = _nbgrader_env(env)
+    _quiet(nb + ["generate_assignment", "batch", "--force"], course, env)
+    return measure(nb + ["autograde", "batch", "--force"], env, cwd=course)
+
+
+def _defines(source: str) -> list[str]:
+    """The names of the top-level functions and classes of a cell (none when it does not parse)."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return []
+    return [n.name for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+
+
+def answered(released: dict, student: str) -> dict:
+    """The released notebook with a student's ``.py`` code written into its answer cells.
+
+    Every top-level definition of the student's module goes into the answer
+    cell that defines that name, all of them in their order (a module that
+    defines a function twice keeps both, so the last one wins, as in the
+    ``.py`` file); an answer cell the student defines nothing of keeps the
+    released stub. The rest of the module (imports, constants, helpers with
+    no answer cell) goes after the last answer cell's code, unless it is the
+    text of a read-only cell already (nbgrader would restore that cell
+    anyway). A module that does not parse goes whole into the first answer
+    cell.
+    """
+    notebook = copy.deepcopy(released)
+    cells = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    answers = [c for c in cells if c["metadata"].get("nbgrader", {}).get("solution")]
+    fixed = {"".join(c["source"]).strip() for c in cells if c not in answers}
+    lines = student.splitlines(keepends=True)
+    try:
+        body = ast.parse(student).body
+    except SyntaxError:
+        answers[0]["source"] = student
+        return notebook
+    owner = {name: cell for cell in answers for name in _defines("".join(cell["source"]))}
+    written: dict[int, list[str]] = {}
+    rest = []
+    for node in body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
+        code = "".join(lines[first : node.end_lineno]).rstrip() + "\n"
+        cell = owner.get(getattr(node, "name", None))
+        if cell is not None:
+            written.setdefault(id(cell), []).append(code)
+        elif code.strip() not in fixed and not isinstance(node, ast.Expr):  # docstrings and bare values
+            rest.append(code)
+    for cell in answers:
+        if id(cell) in written:
+            cell["source"] = "\n\n".join(written[id(cell)])
+    if rest:
+        last = answers[-1]
+        last["source"] = "".join(last["source"]).rstrip() + "\n\n\n" + "\n".join(rest)
+    return notebook
+
+
+def export_course(course: Path, classroom: Path, env: dict) -> list[str]:
+    """The real export of all exercises, released, with ``classroom``'s students submitted; returns the ids."""
+    env = _nbgrader_env(env)
+    _quiet([sys.executable, "-m", "grader", "nbgrader", "export", str(course), *EXERCISES], ROOT, env)
+    students = [p.name for p in sorted(classroom.iterdir())]
+    for exercise in EXERCISES:
+        _quiet([sys.executable, "-m", "nbgrader", "generate_assignment", exercise], course, env)
+        released = json.loads((course / "release" / exercise / f"{exercise}.ipynb").read_text())
+        for student in students:
+            folder = course / "submitted" / student / exercise
+            folder.mkdir(parents=True)
+            filled = answered(released, (classroom / student / f"{exercise}.py").read_text())
+            (folder / f"{exercise}.ipynb").write_text(json.dumps(filled, indent=1))
+    return students
+
+
+def run_export(course: Path, env: dict) -> dict:
+    """``nbgrader autograde EXERCISE`` for every exercise (all students at once): the summed measurements."""
+    env = _nbgrader_env(env)
+    runs = [measure([sys.executable, "-m", "nbgrader", "autograde", e, "--force"], env, cwd=course) for e in EXERCISES]
+    largest = [m["largest"] for m in runs if m["largest"]]
+    return {
+        "seconds": sum(m["seconds"] for m in runs),
+        "tree_peak": max(m["tree_peak"] for m in runs),
+        "largest": max(largest) if largest else None,
+    }
+
+
+def nbgrader_scores(course: Path, env: dict) -> dict[tuple[str, str], tuple[float, float]]:
+    """(student, assignment) -> (score, max_score) from nbgrader's gradebook (``nbgrader export``)."""
+    _quiet([sys.executable, "-m", "nbgrader", "export"], course, _nbgrader_env(env))
+    with open(course / "grades.csv", newline="") as f:
+        return {
+            (row["student_id"], row["assignment"]): (float(row["score"]), float(row["max_score"]))
+            for row in csv.DictReader(f)
+        }
+
+
+def batch_scores(out: Path) -> dict[tuple[str, str], tuple[float, float]]:
+    """(student, exercise) -> (score, max_score) from ``batch``'s reports."""
+    scores = {}
+    for report in (out / "reports").glob("*.json"):
+        for entry in json.loads(report.read_text())["exercises"]:
+            scores[report.stem, entry["name"]] = (float(entry["score"]), float(entry["max_score"]))
+    return scores
+
+
+def verify(nb: dict, ours: dict, students: list[str]) -> str:
+    """Stop unless nbgrader graded like ``batch``; returns a line saying what was checked."""
+    problems = []
+    for student in students:
+        for exercise in EXERCISES:
+            a, b = nb.get((student, exercise)), ours.get((student, exercise))
+            if a is None or b is None or abs(a[0] - b[0]) > 1e-6 or abs(a[1] - b[1]) > 1e-6:
+                problems.append(f"{student} {exercise}: nbgrader {a}, batch {b}")
+    totals = {s: sum(nb.get((s, e), (0, 0))[0] for e in EXERCISES) for s in students}
+    full = sum(ours.get((students[0], e), (0, 0))[1] for e in EXERCISES)
+    kinds = {s: s.split("-", 1)[1] for s in students}
+    correct = [s for s in students if kinds[s] == "correct"]
+    buggy = [s for s in students if kinds[s] == "one-bug"]
+    if not correct or not buggy:
+        problems.append("the sample needs a correct and a one-bug student (--sample 2 or more)")
+    problems += [f"{s}: {totals[s]:g} of {full:g} in nbgrader, not full marks" for s in correct if totals[s] != full]
+    problems += [f"{s}: full marks in nbgrader despite its bug" for s in buggy if totals[s] >= full]
+    if problems:
+        raise SystemExit("nbgrader did not grade like batch:\n  " + "\n  ".join(problems))
+    return f"checked: nbgrader's {len(students) * len(EXERCISES)} scores equal batch's; totals " + ", ".join(
+        f"{s} {totals[s]:g}/{full:g}" for s in students
     )
-    return measure(nb + ["autograde", "batch", "--create", "--force"], env, cwd=course)
 
 
 # --- main -------------------------------------------------------------------------
@@ -243,7 +397,13 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--time-limit", type=float, default=60.0, help="--time-limit passed to batch (per student)")
-    parser.add_argument("--sample", type=int, default=20, help="non-hostile students graded by both batch and nbgrader")
+    parser.add_argument("--sample", type=int, default=3, help="non-hostile students graded by batch and nbgrader")
+    parser.add_argument(
+        "--nbgrader",
+        choices=["export", "existence", "both", "none"],
+        default="both",
+        help="the sample's nbgrader runs: the real export (the same checks), existence-only notebooks, both, none",
+    )
     parser.add_argument("--no-run-bench", action="store_true", help="skip bench_grading.py")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="grader-bench-batch-"))
@@ -278,22 +438,39 @@ def main() -> None:
         print("  " + "\n  ".join(first["out"].strip().splitlines()[:3]))
         sample = work / "sample"
         sample.mkdir()
-        calm = [p for p in sorted(classroom.iterdir()) if p.name.split("-", 1)[1] in ("correct", "one-bug", "empty")]
-        for folder in calm[: args.sample]:
+        for folder in pick_sample(classroom, args.sample):
             shutil.copytree(folder, sample / folder.name)
         size = len(list(sample.iterdir()))
         print(
             f"\nsample of {size} students that are not hostile: "
             + ", ".join(f"{k} {v}" for k, v in Counter(p.name.split("-", 1)[1] for p in sample.iterdir()).items())
+            + f"; load average {os.getloadavg()[0]:.1f}"
         )
-        ours = measure(command[:4] + [str(sample), "--out", str(work / "sample-out")] + command[7:], env)
+        sample_out = work / "sample-out"
+        ours = measure(command[:4] + [str(sample), "--out", str(sample_out)] + command[7:], env)
         _row("batch (cache warm)", ours, size)
-        course = work / "course"
-        nbgrader_class(course, sample)
-        nb = run_nbgrader(course, env)
-        if nb is not None:
-            _row("nbgrader autograde", nb, size)
-            print(f"nbgrader takes {nb['seconds'] / ours['seconds']:.1f}x the time of batch on this sample")
+        if args.nbgrader != "none" and not have_nbgrader():
+            print("nbgrader: skipped (not installed here; tox -e nbgrader --notest, then run this with its Python)")
+            args.nbgrader = "none"
+        if args.nbgrader in ("export", "both"):
+            course = work / "course-export"
+            students = export_course(course, sample, env)
+            real = run_export(course, env)
+            _row("nbgrader, real export", real, size)
+            print("  " + verify(nbgrader_scores(course, env), batch_scores(sample_out), students))
+            print(
+                f"  nbgrader autograde of the exported course takes {real['seconds'] / ours['seconds']:.1f}x "
+                "the time of batch on this sample (the same checks)"
+            )
+        if args.nbgrader in ("existence", "both"):
+            course = work / "course-existence"
+            existence_course(course, sample)
+            bound = run_existence(course, env)
+            _row("nbgrader, existence", bound, size)
+            print(
+                f"  nbgrader autograde of notebooks that only check that the functions exist takes "
+                f"{bound['seconds'] / ours['seconds']:.1f}x the time of batch (a lower bound: it grades nothing)"
+            )
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -301,6 +478,18 @@ def main() -> None:
         print("\none submission, `python -m grader run` against `python -c 'import torch'` (bench_grading.py):")
         sys.stdout.flush()
         subprocess.run([sys.executable, str(ROOT / "tests/benchmarks/bench_grading.py"), "--repeat", "3"], check=True)
+
+
+def pick_sample(classroom: Path, size: int) -> list[Path]:
+    """Up to ``size`` students that are not hostile: a correct, a one-bug and an empty one in turn."""
+    kinds = ("correct", "one-bug", "empty")
+    queues = {k: [p for p in sorted(classroom.iterdir()) if p.name.split("-", 1)[1] == k] for k in kinds}
+    picked: list[Path] = []
+    while len(picked) < size and any(queues.values()):
+        for kind in kinds:
+            if queues[kind] and len(picked) < size:
+                picked.append(queues[kind].pop(0))
+    return picked
 
 
 def _row(name: str, m: dict, students: int) -> None:
