@@ -44,7 +44,7 @@ from grader.exercise import Check, Context, Exercise
 from grader.manager import collect_exercises
 from grader.policy import address_space_mb, device_for, expected_patience
 from grader.process import lifecycle, sandbox, supervisor, view
-from grader.process.expected import ReferenceProcess, expected_values, reference_spec
+from grader.process.expected import ReferenceProcess, can_fork_from_zygote, expected_values, reference_spec
 from grader.process.zygote import Zygote, ZygoteError, import_path
 from grader.release import provenance, release_folder, shipped_expected
 from grader.results import ExerciseResult, Report, Session, without_paths
@@ -181,7 +181,7 @@ class Grader:
             self.cases = {e.name: make_cases(e, self._hidden[e.name]) for e in self.exercises}
             wanted = set(compute if compute is not None else (e.name for e in self.exercises))
             computed = [e for e in self.exercises if e.name in wanted and not self.release]
-            self._references = ReferenceProcess(computed, self.cases)  # it imports torch meanwhile
+            self._references = self._reference_process(computed)
             self._expected = _Expected(
                 self._references, None if self.release else store, computed, self.cases, self._hidden
             )
@@ -208,6 +208,19 @@ class Grader:
                     self.protections["memory cap"] = self.protections["process count capped"]
                 self._device = device
             return self._device
+
+    def _reference_process(self, computed: list[Exercise]) -> ReferenceProcess:
+        """The expected-values process: forked from the first torch zygote once it has imported torch.
+
+        It then shares that zygote's torch instead of importing its own (a
+        run's largest cost); without a torch zygote (numpy exercises only), it
+        is forked from this process and imports torch itself.
+        """
+        zygote = self._all[0].get("torch") if self._all else None
+        if zygote is None or not can_fork_from_zygote() or not any(e.framework == "torch" for e in computed):
+            return ReferenceProcess(computed, self.cases)  # it imports torch meanwhile
+        plugins = {name: pair for flavour in self._plugins.values() for name, pair in flavour.items()}
+        return ReferenceProcess(computed, self.cases, zygote=zygote, plugins=plugins, hidden=self._hidden)
 
     def _lane(self) -> dict[str, Zygote]:
         path = import_path(self._exclude)

@@ -1,8 +1,13 @@
 """Compute expected values in a process that never runs student code.
 
-The process is forked from the grader before torch does any work (so that
-forking stays safe), imports torch and the reference modules itself, and
-streams one frame of plain data per exercise (first the ones a lane waits for: see ``_Requests``).
+The process is forked from the torch zygote right after that one has
+imported torch (it then shares torch's pages instead of importing it again,
+and the zygote does no parallel torch work before forking, so forking stays
+safe: see ``grader.process.zygote``), or, without a torch zygote, from the
+grader. It imports the reference and oracle modules itself, and streams one
+frame of plain data per exercise (first the ones a lane waits for: see
+``_Requests``). Forked from a zygote, it learns what to compute (the plugin
+modules, the hidden-case keys) on its own pipe, which the zygote never reads.
 """
 
 from __future__ import annotations
@@ -10,8 +15,10 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
+import json
 import os
 import select
+import signal
 import sys
 import threading
 import time
@@ -27,23 +34,61 @@ from grader.process.channel import Closed, FrameReader, Timeout, write_frame
 from grader.process.lifecycle import die_with_parent, kill_and_reap
 
 
-class ReferenceProcess:
-    """A forked worker computing the expected value of every case."""
+#: Seconds a zygote-forked worker may take to be reaped by its zygote once killed.
+REAP_LIMIT = 10.0
 
-    def __init__(self, exercises: Sequence[Exercise], cases: dict) -> None:
+
+def can_fork_from_zygote() -> bool:
+    """Whether a zygote's child can be killed and waited for safely here (pidfds: Linux)."""
+    return hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal")
+
+
+class ReferenceProcess:
+    """A forked worker computing the expected value of every case.
+
+    Args:
+        exercises: The exercises it may be asked for.
+        cases: Their cases (hidden ones included), by exercise name.
+        zygote: Fork the worker from this torch zygote (it has imported
+            torch already) rather than from this process. The worker then
+            loads the exercises from ``plugins`` (exercise name ->
+            ``(plugin, module)``) and makes their cases from ``hidden``
+            (exercise name -> hidden-case key), sent on its own pipe; it is
+            forked when it is first asked for something.
+    """
+
+    def __init__(
+        self,
+        exercises: Sequence[Exercise],
+        cases: dict,
+        *,
+        zygote: Any = None,
+        plugins: dict | None = None,
+        hidden: dict | None = None,
+    ) -> None:
         self._names: list[str] = []
+        self._zygote = zygote
+        self._forked = False
         device_read, self._device_write = os.pipe()
         result_read, result_write = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:  # pragma: no cover - runs in the child
-            try:
-                os.close(self._device_write)
-                os.close(result_read)
-                _child(exercises, cases, device_read, result_write)
-            finally:
-                os._exit(0)
-        os.close(device_read)
-        os.close(result_write)
+        if zygote is not None:
+            self.pid = 0  # the zygote's child: killed through the pidfd its zygote sends (see close)
+            self._child_fds: list[int] = [device_read, result_write]
+            names = [e.name for e in exercises]
+            init = {"plugins": {n: list((plugins or {})[n]) for n in names}, "hidden": {n: (hidden or {}).get(n) for n in names}}
+            self._tell(json.dumps(init) + "\n")  # small: the pipe holds it until the worker reads it
+        else:
+            self._child_fds = []
+            self.pid = os.fork()
+            if self.pid == 0:  # pragma: no cover - runs in the child
+                try:
+                    os.close(self._device_write)
+                    os.close(result_read)
+                    _child(exercises, cases, device_read, result_write)
+                finally:
+                    os._exit(0)
+            os.close(device_read)
+            os.close(result_write)
         # Trusted, but large: the references' frames are bounded only by the size of the answers.
         self._reader = FrameReader(result_read, max_frame=256 * 2**20, budget=None, max_items=plain.MAX_ITEMS)
         self._done: dict[str, dict] = {}
@@ -60,6 +105,20 @@ class ReferenceProcess:
         """
         self._names += [name for name in names if name not in self._names]
         self._tell(f"{device}\t{','.join(names)}\n")
+        if names and self._child_fds:
+            self._fork_from_zygote()
+
+    def _fork_from_zygote(self) -> None:
+        """Have the zygote fork the worker, handing it the worker's ends of the pipes (and standard error)."""
+        fds, self._child_fds = self._child_fds, []
+        try:
+            self._zygote.fork_expected([*fds, 2])
+            self._forked = True
+        except OSError:  # the zygote is gone: reading the worker's frames says so
+            pass
+        finally:
+            for fd in fds:
+                os.close(fd)
 
     def done_asking(self) -> None:
         """No more requests: the worker exits once it has answered them."""
@@ -118,6 +177,12 @@ class ReferenceProcess:
         if self.pid:
             kill_and_reap(self.pid)
             self.pid = 0
+        if self._forked:
+            self._forked = False
+            _kill_zygote_child(self._zygote.expected_pidfd())
+        for fd in self._child_fds:
+            os.close(fd)
+        self._child_fds = []
         if self._device_write is not None:
             os.close(self._device_write)
             self._device_write = None
@@ -127,20 +192,66 @@ class ReferenceProcess:
             pass
 
 
+def _kill_zygote_child(pidfd: int | None) -> None:
+    """SIGKILL a worker forked by a zygote and wait until its zygote has reaped it."""
+    if pidfd is None:  # the zygote stopped before it forked (or its answer was lost): nothing to reap
+        return
+    try:
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+        give_up = time.monotonic() + REAP_LIMIT
+        while time.monotonic() < give_up:
+            signal.pidfd_send_signal(pidfd, 0)  # succeeds until the zombie is reaped
+            time.sleep(0.005)
+    except ProcessLookupError:
+        pass
+    finally:
+        os.close(pidfd)
+
+
 def _child(exercises: Sequence[Exercise], cases: dict, device_fd: int, out_fd: int) -> None:
     die_with_parent()
     _close_other_descriptors(device_fd, out_fd)  # e.g. the grader's ends of the zygotes' sockets
+    _serve(_Requests(device_fd, {e.name: e for e in exercises}), cases, out_fd)
+
+
+def zygote_child(device_fd: int, out_fd: int, stderr_fd: int, parent: int, load: Any) -> None:  # pragma: no cover
+    """The worker's body when a zygote forked it: learn what to compute from the grader, then serve.
+
+    Runs in the zygote's child, before any student process exists. The
+    first line on ``device_fd`` says which plugin modules declare the
+    exercises and their hidden-case keys; they are loaded with ``load``
+    (the zygote's own loader) and the cases made when the first request arrives.
+    """
+    die_with_parent()
+    if os.getppid() != parent:  # the zygote died before the line above
+        os._exit(0)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote's reaper is not ours
+    if stderr_fd != 2:
+        os.dup2(stderr_fd, 2)
+    _close_other_descriptors(device_fd, out_fd)  # the zygote's socket, the grader's descriptors
+    _serve(_Requests(device_fd, None), None, out_fd, load)
+
+
+def _load(init: dict, load: Any) -> tuple[dict, dict]:  # pragma: no cover - runs in a zygote's child
+    """The exercises a zygote's child is told about, and their cases (hidden ones included)."""
+    from grader.cases import make_cases
+
+    exercises = load({name: tuple(value) for name, value in init["plugins"].items()})
+    return exercises, {name: make_cases(e, init["hidden"].get(name)) for name, e in exercises.items()}
+
+
+def _serve(requests: _Requests, cases: dict | None, out_fd: int, load: Any = None) -> None:
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
-    by_name = {e.name: e for e in exercises}
     sys.path.append(str(checkout_root()))  # the references live in the checkout, not in the installed package
-    requests = _Requests(device_fd, by_name)
     while requests.wait():
         import torch  # noqa: F401  (only when there is work: a warm cache needs none)
 
         from grader.cases import preload
 
+        if cases is None:  # a zygote's child: the exercises come from the plugins, as in the zygote
+            requests.by_name, cases = _load(requests.init, load)
         device, exercise = requests.next()
         preload([exercise])  # each exercise's lazy imports just before it: the first frame comes sooner
         results = compute(exercise, cases[exercise.name], device)
@@ -168,12 +279,13 @@ class _Requests:
     have time to spare.
     """
 
-    def __init__(self, fd: int, by_name: dict) -> None:
+    def __init__(self, fd: int, by_name: dict | None) -> None:
         self.fd = fd
-        self.by_name = by_name
+        self.by_name = by_name  # None: known from the first line (``init``), loaded when work arrives
+        self.init: dict | None = None
         self.buffer = b""
         self.finished = False
-        self.pending: list[tuple[str, Exercise]] = []
+        self.pending: list[tuple[str, str]] = []  # (device, exercise name)
         self.wanted: list[str] = []
 
     def _read(self, timeout: float | None) -> None:
@@ -187,13 +299,17 @@ class _Requests:
         self.buffer += data
         *lines, self.buffer = self.buffer.split(b"\n")
         for line in lines:
+            if self.init is None and self.by_name is None:
+                self.init = json.loads(line)
+                continue
             head, _, rest = line.decode().partition("\t")
+            known = self.by_name if self.by_name is not None else self.init["plugins"]
             if head == "!done":
                 self.finished = True
             elif head == "!want":
                 self.wanted.append(rest)
             elif head:
-                self.pending += [(head, self.by_name[n]) for n in rest.split(",") if n in self.by_name]
+                self.pending += [(head, n) for n in rest.split(",") if n in known]
 
     def wait(self) -> bool:
         """Read what has arrived; with nothing pending, wait for a request. Whether one is pending."""
@@ -205,9 +321,10 @@ class _Requests:
     def next(self) -> tuple[str, Exercise]:
         """The next exercise to compute (and its device): the first one waited for, else the first asked."""
         self._read(0)
-        names = [exercise.name for _, exercise in self.pending]
+        names = [name for _, name in self.pending]
         index = next((names.index(name) for name in self.wanted if name in names), 0)
-        return self.pending.pop(index)
+        device, name = self.pending.pop(index)
+        return device, self.by_name[name]
 
 
 def expected_values(frame: dict) -> dict:

@@ -38,6 +38,7 @@ import importlib
 import json
 import os
 import pickle
+import signal
 import socket
 import subprocess
 import sys
@@ -142,6 +143,8 @@ class Zygote:
         self.flavour = flavour
         self.device_info: dict | None = None
         self._ready = False
+        self._forking = False  # asked to fork the expected-values process, answer not read yet
+        self._expected_pidfd: int | None = None
         try:
             self._process = subprocess.Popen(
                 [
@@ -214,6 +217,42 @@ class Zygote:
         if message is None or message[0] != "ready":
             raise ZygoteError(f"the {self.flavour} zygote did not start")
         self._ready = True
+        if self._forking:
+            self._read_forked()
+
+    def fork_expected(self, fds: Sequence[int]) -> None:
+        """Ask the zygote to fork the expected-values process before any sandbox (it does not wait).
+
+        The request goes before the first spawn request: the zygote forks as
+        soon as it is ready, with torch imported and nothing else of the
+        students' loaded yet. ``fds`` are the child's ends of its pipes
+        (requests in, frames out) and its standard error; the zygote only
+        passes them on. The child is killed with :meth:`expected_pidfd`.
+        """
+        socket.send_fds(self._socket, [pickle.dumps(("expected",))], list(fds))
+        self._forking = True
+
+    def _read_forked(self) -> None:
+        self._forking = False
+        message, fds = self._receive(START_LIMIT, fds=True)
+        if message is None or message[0] != "forked" or len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            raise ZygoteError("the zygote could not fork the expected-values process")
+        self._expected_pidfd = fds[0]
+
+    def expected_pidfd(self) -> int | None:
+        """A pidfd of the expected-values process this zygote forked (the caller closes it); ``None``: none.
+
+        Waits for the zygote's answer if not read yet (it comes once the zygote is ready).
+        """
+        try:
+            if self._forking:
+                self._wait_ready() if not self._ready else self._read_forked()
+        except ZygoteError:
+            return None
+        pidfd, self._expected_pidfd = self._expected_pidfd, None
+        return pidfd
 
     def spawn(
         self,
@@ -273,6 +312,9 @@ class Zygote:
 
     def close(self) -> None:
         """Stop the zygote and reap it."""
+        if self._expected_pidfd is not None:
+            os.close(self._expected_pidfd)
+            self._expected_pidfd = None
         if self.pid:
             self._process.kill()
             self._process.wait()
@@ -291,7 +333,7 @@ def main(boot: dict, sock_fd: int) -> None:  # pragma: no cover - runs in the zy
     shield_memory()  # same-user processes (students without a PID namespace) cannot ptrace it
     sock = socket.socket(fileno=sock_fd)
     try:
-        exercises = _load(boot["plugins"])
+        exercises = load_exercises(boot["plugins"])
         _guard(exercises, boot["flavour"])
         from grader.cases import make_cases
 
@@ -312,6 +354,8 @@ def main(boot: dict, sock_fd: int) -> None:  # pragma: no cover - runs in the zy
 
 #: Exercises whose preloaded modules the zygote has imported (or tried to).
 _PRELOADED: set[str] = set()
+#: Exercises the zygote has forked a sandbox for.
+_SPAWNED: list[str] = []
 
 
 def _freeze() -> None:  # pragma: no cover - runs in the zygote
@@ -351,7 +395,7 @@ def _send(sock: socket.socket, *message) -> None:  # pragma: no cover - runs in 
     sock.send(json.dumps(message).encode())
 
 
-def _load(plugins: dict) -> dict[str, Exercise]:  # pragma: no cover - runs in the zygote
+def load_exercises(plugins: dict) -> dict[str, Exercise]:  # pragma: no cover - runs in the zygote
     """Import the plugin modules and take the graded exercises' declarations."""
     from grader.exercise import validate
 
@@ -400,19 +444,29 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
 
     while True:
         try:
-            data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 2)
+            data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 3)
         except OSError:
             return
+        if data and len(fds) == 3 and pickle.loads(data) == ("expected",):
+            if _SPAWNED:  # never from a zygote that has forked a sandbox: the grader asks before
+                for fd in fds:
+                    os.close(fd)
+                _send(sock, "refused", "a sandbox was forked already")
+            else:
+                _fork_expected(sock, fds)
+            continue
         if not data or len(fds) != 2:
             return
         name, offset, filename, ctx, plan, hidden = pickle.loads(data)
         exercise = exercises[name]
+        _SPAWNED.append(name)
         _preload_for(exercise)
         select_hidden_modules(plan.hide)  # here, not in the child: see its docstring
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote's reaper (_fork_expected) is not the child's
                 sock.close()
                 os.close(read_fd)
                 source = _read_source(fds[1])
@@ -439,3 +493,38 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
         os.close(read_fd)
         _, status = os.waitpid(pid, 0)
         _send(sock, "exited", pid, status)
+
+
+def _fork_expected(sock: socket.socket, fds: list[int]) -> None:  # pragma: no cover - runs in the zygote
+    """Fork the expected-values process: torch is imported, no sandbox exists yet, no torch work was done.
+
+    The child gets the grader's pipes and learns everything else (which
+    references, the hidden-case keys) from the grader on them: the zygote
+    never reads them. The grader gets a pidfd to kill it with; the zygote
+    reaps it as soon as it exits (on ``SIGCHLD``), so that nothing is left
+    behind when the zygote is killed.
+    """
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            sock.close()
+            from grader.process.expected import zygote_child
+
+            zygote_child(fds[0], fds[1], fds[2], parent, load_exercises)
+        finally:
+            os._exit(0)
+    pidfd = os.pidfd_open(pid)
+
+    def reap(*_) -> None:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+
+    signal.signal(signal.SIGCHLD, reap)
+    reap()  # in case it exited before the handler was there
+    for fd in fds:
+        os.close(fd)
+    socket.send_fds(sock, [json.dumps(["forked", pid]).encode()], [pidfd])
+    os.close(pidfd)
