@@ -33,7 +33,6 @@ from grader.policy import device_for
 from grader.process.channel import Closed, FrameReader, Timeout, write_frame
 from grader.process.lifecycle import die_with_parent, kill_and_reap
 
-
 #: Seconds a zygote-forked worker may take to be reaped by its zygote once killed.
 REAP_LIMIT = 10.0
 
@@ -75,7 +74,8 @@ class ReferenceProcess:
             self.pid = 0  # the zygote's child: killed through the pidfd its zygote sends (see close)
             self._child_fds: list[int] = [device_read, result_write]
             names = [e.name for e in exercises]
-            init = {"plugins": {n: list((plugins or {})[n]) for n in names}, "hidden": {n: (hidden or {}).get(n) for n in names}}
+            plugins, hidden = plugins or {}, hidden or {}
+            init = {"plugins": {n: list(plugins[n]) for n in names}, "hidden": {n: hidden.get(n) for n in names}}
             self._tell(json.dumps(init) + "\n")  # small: the pipe holds it until the worker reads it
         else:
             self._child_fds = []
