@@ -1,0 +1,116 @@
+"""The expected-values process forked from the torch zygote: the same values, its zygote's child, nothing left."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.grading import Grader
+from grader.manager import collect_exercises, get_plugin_manager
+from grader.process import expected
+from grader.process.expected import ReferenceProcess, can_fork_from_zygote
+
+pytestmark = pytest.mark.skipif(not can_fork_from_zygote(), reason="needs pidfds (Linux)")
+
+SECRET = "a course secret for the expected-values process"
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    pm = get_plugin_manager(["no:grader.reporters.terminal"])
+    exercises = collect_exercises(pm)
+    return pm, [exercises["polyfit"], exercises["pooling"]]  # one numpy exercise, one torch exercise
+
+
+@pytest.fixture
+def killed(monkeypatch) -> list[int]:
+    """The pids of the zygote-forked workers the grader kills (read from their pidfds; -1: exited before)."""
+    pids: list[int] = []
+    kill = expected._kill_zygote_child
+
+    def recording(pidfd):
+        if pidfd is not None:
+            with open(f"/proc/self/fdinfo/{pidfd}") as info:
+                pids.extend(int(line.split()[1]) for line in info if line.startswith("Pid:"))
+        kill(pidfd)
+        # Reaped by its zygote, which is still alive here: no zombie is left to be orphaned with it.
+        assert not pids or not Path(f"/proc/{pids[-1]}").exists()
+
+    monkeypatch.setattr(expected, "_kill_zygote_child", recording)
+    monkeypatch.setenv("GRADER_CACHE", "off")
+    return pids
+
+
+def _canonical(value):
+    """``value`` with arrays as their bytes and floats as their text (NaN equals NaN), for ``==``."""
+    if isinstance(value, np.ndarray):
+        return ("array", str(value.dtype), value.shape, value.tobytes())
+    if dataclasses.is_dataclass(value):
+        return (type(value).__name__, *(_canonical(getattr(value, f.name)) for f in dataclasses.fields(value)))
+    if isinstance(value, dict):
+        return {key: _canonical(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, *map(_canonical, value))
+    return repr(value) if isinstance(value, float) else value
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(child) for child in (task / "children").read_text().split()}
+    return found
+
+
+def _gone(pid: int) -> bool:
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not Path(f"/proc/{pid}").exists()  # a zombie would still be listed
+
+
+def test_the_torch_zygote_forks_it_and_its_values_are_the_graders_own(catalog, killed, tmp_path):
+    pm, exercises = catalog
+    # "auto": the worker is told that nothing more comes only once the device is known (it lives until then)
+    grader = Grader(pm, exercises, "auto", exclude=(tmp_path,), secret=SECRET)
+    try:
+        zygote = grader._all[0]["torch"]
+        assert grader._references._zygote is zygote
+        deadline = time.monotonic() + 300
+        values = {"polyfit": grader._expected.get("polyfit", deadline)}  # asked for at once (numpy)
+        worker = _children(zygote.pid)
+        assert len(worker) == 1  # no sandbox yet: the zygote's only child is the expected-values process
+        assert not worker & _children(os.getpid())  # not the grader's
+        assert grader.device == "cpu" or grader.device == "cuda"
+        values["pooling"] = grader._expected.get("pooling", deadline)
+        assert not any("error" in found for found in values.values())
+        # The same values as a worker forked from the grader, which gets the grader's own cases
+        # (hidden ones included: the zygote-forked worker draws them from the keys it was sent).
+        own = ReferenceProcess(exercises, grader.cases)
+        try:
+            own.start(grader.device, [e.name for e in exercises])
+            for exercise in exercises:
+                theirs = expected.expected_values(own.frame(exercise.name, deadline))
+                assert _canonical(theirs) == _canonical(values[exercise.name])
+        finally:
+            own.close()
+        if grader.protections["processes confined"]:
+            assert any(case.hidden for cases in grader.cases["pooling"].values() for case in cases)
+    finally:
+        grader.close()
+    assert len(killed) == 1  # the grader got its pidfd (the worker may have finished and exited before)
+    assert _gone(worker.pop())  # gone, and reaped by its zygote: not even a zombie is left
+
+
+def test_closing_before_the_zygote_has_forked_leaves_nothing(catalog, killed, tmp_path):
+    pm, exercises = catalog
+    grader = Grader(pm, exercises, "auto", exclude=(tmp_path,))
+    zygote = grader._all[0]["torch"].pid
+    grader.close()  # the zygote is still importing torch: its answer is waited for, then the worker killed
+    assert len(killed) == 1 and killed[0] > 0  # asked for polyfit's values at once: forked, and not done
+    assert _gone(killed[0])
+    assert _gone(zygote)
