@@ -167,19 +167,28 @@ class ReferenceProcess:
                 if failed:
                     for missing in self._names:
                         self._done.setdefault(missing, {"error": f"the reference process {failed}"})
-                    self.close()
+                    self.close(final=False)  # a lane's thread: another may be reading the zygote's socket
                     break
                 self._done[frame["exercise"]] = frame
             return self._done.get(name, {"error": "the reference process was not asked for it"})
 
-    def close(self) -> None:
-        """Stop the worker (if still running) and reap it."""
+    def close(self, final: bool = True) -> None:
+        """Stop the worker (if still running) and reap it.
+
+        Args:
+            final: Whether the grader is done with the zygote the worker was
+                forked from (if it was): its answer to the fork is then waited
+                for if not read yet. Otherwise a worker whose pidfd has not
+                arrived yet is left to the final call.
+        """
         if self.pid:
             kill_and_reap(self.pid)
             self.pid = 0
         if self._forked:
-            self._forked = False
-            _kill_zygote_child(self._zygote.expected_pidfd())
+            pidfd = self._zygote.expected_pidfd(wait=final)
+            if pidfd is not None or final:
+                self._forked = False
+                _kill_zygote_child(pidfd)
         for fd in self._child_fds:
             os.close(fd)
         self._child_fds = []

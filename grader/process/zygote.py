@@ -241,13 +241,14 @@ class Zygote:
             raise ZygoteError("the zygote could not fork the expected-values process")
         self._expected_pidfd = fds[0]
 
-    def expected_pidfd(self) -> int | None:
+    def expected_pidfd(self, wait: bool = True) -> int | None:
         """A pidfd of the expected-values process this zygote forked (the caller closes it); ``None``: none.
 
-        Waits for the zygote's answer if not read yet (it comes once the zygote is ready).
+        With ``wait``, reads the zygote's answer if not read yet (it comes
+        once the zygote is ready): only when no other thread uses this zygote.
         """
         try:
-            if self._forking:
+            if self._forking and wait:
                 self._wait_ready() if not self._ready else self._read_forked()
         except ZygoteError:
             return None
