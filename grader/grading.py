@@ -5,9 +5,10 @@ The processes, and what each may hold:
 * this process (the grader) makes the cases, reads the submission, receives
   expected values and scores; it never imports torch and never runs student
   code;
-* the reference process, forked from this one before anything else, imports
-  torch, the reference modules and the oracle modules, and computes expected
-  values; it never runs student code;
+* the reference process, forked from the torch zygote once that one has
+  imported torch (from this process when there is no torch zygote), imports
+  the reference modules and the oracle modules, and computes expected values;
+  it never runs student code;
 * one zygote per framework (``torch``, ``numpy``), a freshly *executed*
   interpreter with a clean environment (see ``grader.process.zygote``): it holds only
   the plugins' probes and case factories, the cases and the submission, and
