@@ -28,7 +28,10 @@ unpickles what another process wrote): the zygote first sends ``("device", {...}
 ``("ready", {})``. Each spawn request ``(name, offset, filename, ctx, plan)``
 comes with the output file's descriptor; the zygote answers
 ``("spawned", pid)`` with the read end of the result pipe, and later
-``("exited", pid, status)``.
+``("exited", pid, status)``. The torch zygote's first request may instead be
+``("expected",)`` with the expected-values process's pipes and standard
+error: it forks that process (see ``grader.process.expected``), which then
+shares its torch, and answers ``("forked", pid)`` with a pidfd of it.
 """
 
 from __future__ import annotations
