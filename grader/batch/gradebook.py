@@ -154,7 +154,7 @@ class Gradebook:
         """Exercise name -> what is recorded for ``student``."""
         rows = self.db.execute(
             "SELECT exercise, content, fingerprint, grader_version, status FROM submissions WHERE student = ?",
-            (_text(student),),
+            (stored_name(student),),
         )
         return {row[0]: Stored(*row[1:]) for row in rows}
 
@@ -166,13 +166,13 @@ class Gradebook:
                 self.db.execute(
                     "INSERT INTO skipped VALUES (?, ?, ?, ?) "
                     "ON CONFLICT(name) DO UPDATE SET reason = excluded.reason, seen = excluded.seen",
-                    (_text(name), os.fsencode(name), reason, now),
+                    (stored_name(name), os.fsencode(name), reason, now),
                 )
 
     def record(self, student: str, graded: Iterable[Graded]) -> None:
         """Record a student's graded exercises, all or nothing."""
         now = time.time()
-        name = _text(student)
+        name = stored_name(student)
         with self._transaction():
             self.db.execute(
                 "INSERT INTO students VALUES (?, ?, ?, ?) "
@@ -228,12 +228,12 @@ class Gradebook:
             self.db.execute(
                 "INSERT INTO students VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(name) DO UPDATE SET last_seen = excluded.last_seen",
-                (_text(student), os.fsencode(student), now, now),
+                (stored_name(student), os.fsencode(student), now, now),
             )
 
     def results(self, student: str, exercises: Iterable[str]) -> list[ExerciseResult]:
         """The recorded results of ``student`` for ``exercises`` (those recorded), in that order."""
-        name = _text(student)
+        name = stored_name(student)
         out = []
         for exercise in exercises:
             row = self.db.execute(
@@ -273,7 +273,7 @@ class Gradebook:
 
     def check_rows(self, students: Iterable[str], exercises: Iterable[str]) -> list[tuple]:
         """``(student, exercise, check, status, score, max_score, message)`` of the given class, in order."""
-        wanted = {_text(s): i for i, s in enumerate(students)}
+        wanted = {stored_name(s): i for i, s in enumerate(students)}
         rank = {name: i for i, name in enumerate(exercises)}
         rows = []
         for student in wanted:
@@ -305,7 +305,3 @@ class _Transaction:
             self.db.execute("COMMIT")
         else:
             self.db.execute("ROLLBACK")
-
-
-def _text(name: str) -> str:
-    return stored_name(name)

@@ -8,27 +8,18 @@ the class is printed. See :mod:`grader.batch` for the pieces.
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import sys
 from pathlib import Path
 
 from grader import hookimpl
-from grader.commands.run import _seconds
+from grader.commands._arguments import number, seconds
 from grader.device import CHOICES, DeviceError
 from grader.errors import UsageError
 from grader.manager import choose_exercises
 
-
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= 1024:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 1024, not {text}")
-    return value
+_jobs = number(int, lambda value: 1 <= value <= 1024, "between 1 and 1024", "a whole number")
 
 
 def default_jobs() -> int:
@@ -56,7 +47,7 @@ def grader_add_commands(subparsers, pm):
     parser.add_argument("--device", choices=CHOICES, default="auto", help="torch device (default: auto)")
     parser.add_argument(
         "--time-limit",
-        type=_seconds,
+        type=seconds,
         default=None,
         metavar="SECONDS",
         help="bound the total time each student's code may run, all exercises together",

@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
 
 from grader import hookimpl
+from grader.commands._arguments import number, seconds
 from grader.device import CHOICES, DeviceError
 from grader.errors import UsageError
 from grader.manager import choose_exercises
 
-
-def _percent(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 <= value <= 100:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 100, not {text}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 < value < 1e6:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
-    return value
+_percent = number(float, lambda value: 0 <= value <= 100, "between 0 and 100")
 
 
 @hookimpl
@@ -53,7 +35,7 @@ def grader_add_commands(subparsers, pm):
     )
     parser.add_argument(
         "--time-limit",
-        type=_seconds,
+        type=seconds,
         default=None,
         metavar="SECONDS",
         help="bound the total time the submission's code may run, all exercises together",

@@ -26,7 +26,7 @@ from grader import policy
 ROOT = Path("/sys/fs/cgroup")
 _SERIAL = itertools.count()  # thread-safe enough: next() on a count is atomic in CPython
 _NAME = re.compile(r"grader-(\d+)-")
-_swept: list[int] = []  # a process sweeps once, before its first group
+_swept = False  # a process sweeps once, before its first group
 
 
 def _own_groups() -> dict[str, str]:
@@ -75,13 +75,15 @@ def create(tag: str, memory_bytes: int, pids: int = policy.PROCESS_CAP) -> tuple
         memory_bytes: Memory the sandbox's processes may use in total.
         pids: How many processes and threads it may have at once.
     """
+    global _swept
     if not ROOT.is_dir():
         return ()
     made: list[str] = []
     try:
         settings = _settings(memory_bytes, pids)
         if not _swept:
-            _swept.append(sweep([base for base, _ in settings]))
+            _swept = True
+            sweep([base for base, _ in settings])
         for base, values in settings:
             folder = base / f"grader-{os.getpid()}-{tag}-{next(_SERIAL)}"
             folder.mkdir()  # never shared: two sandboxes of one exercise (batch lanes) get two groups

@@ -32,7 +32,7 @@ def test_the_sweep_removes_empty_groups_of_graders_that_are_gone(tmp_path):
 
 def test_a_process_sweeps_once_before_its_first_group(monkeypatch):
     calls = []
-    monkeypatch.setattr(cgroups, "_swept", [])
+    monkeypatch.setattr(cgroups, "_swept", False)
     monkeypatch.setattr(cgroups, "sweep", lambda bases: calls.append(list(bases)) or 0)
     monkeypatch.setattr(cgroups, "_settings", lambda memory, pids: [])
     monkeypatch.setattr(cgroups, "ROOT", type(cgroups.ROOT)("/"))
