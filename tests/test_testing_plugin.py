@@ -206,7 +206,10 @@ def test_loading_the_plugin_imports_neither_torch_nor_numpy():
 def test_the_plugin_is_registered_for_pytest():
     from importlib.metadata import entry_points
 
-    assert [ep.value for ep in entry_points(group="pytest11") if ep.name == "grader"] == ["grader.testing.plugin"]
+    found = [ep.value for ep in entry_points(group="pytest11") if ep.name == "grader"]
+    assert found == ["grader.testing.plugin"], (
+        "the grader.testing pytest plugin is not registered: reinstall the package (tox -e py --notest)"
+    )
 
 
 @pytest.mark.parametrize(
