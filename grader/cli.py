@@ -49,7 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         early = _Parser(add_help=False)
         _plugin_option(early)
+        early.add_argument("command", nargs="?")
+        early.add_argument("--submission", default="exercises")
         known, _ = early.parse_known_args(argv)
+        if known.command == "run":
+            _start_torch_early(known.submission)
         from grader.manager import get_plugin_manager
 
         pm = get_plugin_manager(known.plugins)
@@ -70,6 +74,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    finally:
+        if "grader.process.prestart" in sys.modules:
+            sys.modules["grader.process.prestart"].discard()
+
+
+def _start_torch_early(submission: str) -> None:
+    """Start ``run``'s torch zygote before the plugins load: its ``import torch`` is the run's critical path.
+
+    The grader takes it if the run has torch exercises and the same
+    submission (the zygote's label); otherwise it is stopped unused.
+    """
+    from pathlib import Path
+
+    from grader.process import prestart
+    from grader.process.zygote import label_for
+
+    try:
+        prestart.start(label_for([Path(submission)]))
+    except OSError:
+        pass  # the grader starts its own, and says why if it cannot
 
 
 def run_and_exit() -> None:

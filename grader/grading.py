@@ -44,9 +44,9 @@ from grader.errors import PluginError
 from grader.exercise import Check, Context, Exercise
 from grader.manager import collect_exercises
 from grader.policy import address_space_mb, device_for, expected_patience
-from grader.process import lifecycle, sandbox, supervisor, view
+from grader.process import lifecycle, prestart, sandbox, supervisor, view
 from grader.process.expected import ReferenceProcess, can_fork_from_zygote, expected_values, reference_spec
-from grader.process.zygote import Zygote, ZygoteError, import_path
+from grader.process.zygote import Zygote, ZygoteError, import_path, label_for
 from grader.release import provenance, release_folder, shipped_expected
 from grader.results import ExerciseResult, Report, Session, without_paths
 
@@ -225,12 +225,19 @@ class Grader:
 
     def _lane(self) -> dict[str, Zygote]:
         path = import_path(self._exclude)
-        label = " ".join(str(folder) for folder in self._exclude) or "grader"
-        lane = {
-            flavour: Zygote(flavour, plugins, path, label=label)
-            for flavour, plugins in self._plugins.items()
-            if plugins
-        }
+        label = label_for(self._exclude)
+        lane = {}
+        try:
+            for flavour, plugins in self._plugins.items():
+                if plugins:
+                    lane[flavour] = prestart.take(flavour, label) or Zygote(flavour, label=label)
+                    lane[flavour].boot(plugins, path)
+        except BaseException:
+            for zygote in lane.values():
+                zygote.close()
+            raise
+        finally:
+            prestart.discard()  # started ahead for a torch run that turned out to have no torch exercise
         self._all.append(lane)
         return lane
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import importlib.machinery
 import json
 import os
 import pickle
@@ -78,6 +79,17 @@ _ENVIRONMENT_PREFIXES = ("LC_", "NVIDIA_")
 
 _BOOT = """\
 import os, sys, pickle
+if sys.argv[3] == "grader-zygote-torch":
+    # torch first, before the boot message: the grader may start this zygote before it has
+    # loaded its plugins (see prestart). The import path is checked against the boot's in main.
+    if sys.platform == "linux":
+        import ctypes
+        ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL: not a second longer than the grader
+    if os.getppid() == int(sys.argv[5]):
+        try:
+            import torch
+        except Exception:
+            pass  # imported again, with the boot's path, where the error is reported
 fd = int(sys.argv[1])
 chunks = []
 while True:
@@ -128,6 +140,11 @@ def import_path(exclude: Sequence[Path] = ()) -> list[str]:
     return path
 
 
+def label_for(submissions: Sequence[Path]) -> str:
+    """What zygotes serving ``submissions`` show in ``ps``: those folders."""
+    return " ".join(str(folder) for folder in submissions) or "grader"
+
+
 class Zygote:
     """Handle on one executed zygote process.
 
@@ -138,12 +155,19 @@ class Zygote:
         path: The import path to use (see :func:`import_path`).
         label: Shown in the zygote's command line (and so in its children's),
             for people looking at ``ps``: the submission being graded.
+
+    With ``plugins`` left out, the process starts (a torch zygote imports
+    torch) and waits for :meth:`boot` to say what to load.
     """
 
-    def __init__(self, flavour: str, plugins: dict, path: list[str], label: str = "") -> None:
+    def __init__(
+        self, flavour: str, plugins: dict | None = None, path: list[str] | None = None, label: str = ""
+    ) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
         boot_read, boot_write = os.pipe()
         self.flavour = flavour
+        self.label = label
+        self._boot_write: int | None = boot_write
         self.device_info: dict | None = None
         self._ready = False
         self._forking = False  # asked to fork the expected-values process, answer not read yet
@@ -159,6 +183,7 @@ class Zygote:
                     str(theirs.fileno()),
                     f"grader-zygote-{flavour}",
                     label,
+                    str(os.getpid()),
                 ],
                 pass_fds=(boot_read, theirs.fileno()),
                 env=clean_environment(),
@@ -167,14 +192,30 @@ class Zygote:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
+        except BaseException:
+            os.close(boot_write)
+            ours.close()
+            raise
         finally:
             os.close(boot_read)
             theirs.close()
         self.pid = self._process.pid
         self._socket = ours
-        boot = {"flavour": flavour, "plugins": plugins, "path": path}
+        if plugins is not None:
+            self.boot(plugins, path if path is not None else import_path())
+
+    def boot(self, plugins: dict, path: list[str]) -> None:
+        """Tell the zygote what to load: the plugin modules and the import path (once)."""
+        if self._boot_write is None:
+            raise ZygoteError("the zygote was told what to load already")
+        fd, self._boot_write = self._boot_write, None
+        # Where the grader's path finds torch: a zygote that imported torch before this message
+        # (with its own default path) refuses to go on if that is another torch.
+        spec = importlib.machinery.PathFinder.find_spec("torch", path) if self.flavour == "torch" else None
+        torch_origin = spec.origin if spec is not None else None
+        boot = {"flavour": self.flavour, "plugins": plugins, "path": path, "torch": torch_origin}
         try:
-            with os.fdopen(boot_write, "wb") as pipe:
+            with os.fdopen(fd, "wb") as pipe:
                 pipe.write(pickle.dumps(boot))
         except OSError:
             pass  # it died at start: the first message says so
@@ -316,6 +357,9 @@ class Zygote:
 
     def close(self) -> None:
         """Stop the zygote and reap it."""
+        if self._boot_write is not None:
+            os.close(self._boot_write)
+            self._boot_write = None
         if self._expected_pidfd is not None:
             os.close(self._expected_pidfd)
             self._expected_pidfd = None
@@ -337,6 +381,7 @@ def main(boot: dict, sock_fd: int) -> None:  # pragma: no cover - runs in the zy
     shield_memory()  # same-user processes (students without a PID namespace) cannot ptrace it
     sock = socket.socket(fileno=sock_fd)
     try:
+        _same_torch(boot.get("torch"))
         exercises = load_exercises(boot["plugins"])
         _guard(exercises, boot["flavour"])
         from grader.cases import make_cases
@@ -354,6 +399,16 @@ def main(boot: dict, sock_fd: int) -> None:  # pragma: no cover - runs in the zy
     _send(sock, "ready", {})
     _serve(sock, exercises, cases)
     os._exit(0)
+
+
+def _same_torch(origin: str | None) -> None:  # pragma: no cover - runs in the zygote
+    """Refuse a torch imported (before the boot message) from elsewhere than the grader's path finds it."""
+    torch = sys.modules.get("torch")
+    if torch is not None and (origin is None or os.path.realpath(torch.__file__) != os.path.realpath(origin)):
+        raise RuntimeError(
+            f"torch was imported from {torch.__file__}, but the grader's import path finds it at {origin}: "
+            "run the grader with the interpreter torch is installed for"
+        )
 
 
 #: Exercises whose preloaded modules the zygote has imported (or tried to).
@@ -457,6 +512,9 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
                     os.close(fd)
                 _send(sock, "refused", "a sandbox was forked already")
             else:
+                # Every preloaded module first: the expected-values process then shares them instead of
+                # importing them again (about a CPU-second). Imports only: forking stays safe.
+                _preload_rest(exercises)
                 _fork_expected(sock, fds)
             continue
         if not data or len(fds) != 2:
