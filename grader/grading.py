@@ -6,7 +6,8 @@ The processes, and what each may hold:
   expected values and scores; it never imports torch and never runs student
   code;
 * the reference process, forked from the torch zygote once that one has
-  imported torch (from this process when there is no torch zygote), imports
+  imported torch and the preloaded modules (from this process when there is
+  no torch zygote), imports
   the reference modules and the oracle modules, and computes expected values;
   it never runs student code;
 * one zygote per framework (``torch``, ``numpy``), a freshly *executed*

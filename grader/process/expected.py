@@ -1,9 +1,10 @@
 """Compute expected values in a process that never runs student code.
 
 The process is forked from the torch zygote right after that one has
-imported torch (it then shares torch's pages instead of importing it again,
-and the zygote does no parallel torch work before forking, so forking stays
-safe: see ``grader.process.zygote``), or, without a torch zygote, from the
+imported torch and the exercises' preloaded modules (it then shares their
+pages instead of importing them again, and the zygote does no parallel torch
+work before forking, so forking stays safe: see ``grader.process.zygote``),
+or, without a torch zygote, from the
 grader. It imports the reference and oracle modules itself, and streams one
 frame of plain data per exercise (first the ones a lane waits for: see
 ``_Requests``). Forked from a zygote, it learns what to compute (the plugin

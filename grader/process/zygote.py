@@ -13,10 +13,13 @@ with its spawn request and is read only by the forked child, so a zygote can
 serve a whole class without ever holding a student's code.
 The zygote imports those modules, regenerates the cases from their seeds,
 refuses to go on if a plugin pulled a reference or oracle module in (or, for
-numpy exercises, torch), imports torch when its exercises need it, and then
-forks one sandbox per request. The torch exercises' preloaded modules (slow
-lazy imports) are imported just before the first sandbox that needs them, and
-the others' while that first sandbox runs.
+numpy exercises, torch), and then forks one sandbox per request. A torch
+zygote imports torch first, before it reads what to load, so that the grader
+may start it before loading its own plugins (see ``grader.process.prestart``).
+The torch exercises' preloaded modules (slow lazy imports) are imported all
+at once before the expected-values process is forked (it then shares them);
+without one, just before the first sandbox that needs them, and the others'
+while that first sandbox runs.
 
 There are two flavours: ``"torch"`` and ``"numpy"``. A numpy exercise's
 zygote never imports torch, so its student processes cannot reach torch in
@@ -31,7 +34,8 @@ comes with the output file's descriptor; the zygote answers
 ``("exited", pid, status)``. The torch zygote's first request may instead be
 ``("expected",)`` with the expected-values process's pipes and standard
 error: it forks that process (see ``grader.process.expected``), which then
-shares its torch, and answers ``("forked", pid)`` with a pidfd of it.
+shares its torch and preloaded modules, and answers ``("forked", pid)`` with
+a pidfd of it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Benchmark: grading time against the floor of `import torch`, in the situations students and instructors meet.
 
 Runs the commands alternately in the same environment, several times, and
-prints the medians and their ratios to `python -c "import torch"`:
+prints the medians and their ratios to `python -c "import torch"`, and the
+median CPU seconds (user and system) of each command's whole process tree:
 
 * ``import torch``: the floor no grading run can beat;
 * ``grade, cold``: ``python -m grader run --submission DIR`` in this
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -44,10 +46,14 @@ FLOOR = "import torch"
 NAMES = ["cold", "warm", "release", "no-sandbox", "baseline", "baseline-warm"]
 
 
-def timed(command: list[str], env: dict, cwd: Path = ROOT) -> float:
+def timed(command: list[str], env: dict, cwd: Path = ROOT) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds (user and system) of the command and every process it reaped."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def build_release(scratch: Path, env: dict) -> Path:
@@ -112,9 +118,12 @@ def main() -> None:
         for command, env, cwd in chosen.values():  # warm the file cache, and fill the warm variant's cache
             timed(command, env, cwd)
         times: dict[str, list[float]] = {name: [] for name in chosen}
+        cpu: dict[str, list[float]] = {name: [] for name in chosen}
         for _ in range(args.repeat):
             for name, (command, env, cwd) in chosen.items():
-                times[name].append(timed(command, env, cwd))
+                wall, used = timed(command, env, cwd)
+                times[name].append(wall)
+                cpu[name].append(used)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     floor = statistics.median(times[FLOOR])
@@ -126,8 +135,8 @@ def main() -> None:
     for name, runs in times.items():
         median = statistics.median(runs)
         print(
-            f"{name:<22} median {median:6.2f} s  ratio to import torch {median / floor:5.2f}   "
-            f"(runs: {', '.join(f'{x:.2f}' for x in runs)})"
+            f"{name:<22} median {median:6.2f} s  ratio to import torch {median / floor:5.2f}  "
+            f"CPU {statistics.median(cpu[name]):5.2f} s   (runs: {', '.join(f'{x:.2f}' for x in runs)})"
         )
     medians = {name: statistics.median(runs) for name, runs in times.items()}
     if "grade, cold" in medians and "grade, no sandbox" in medians:
