@@ -23,6 +23,7 @@ grader holds one case's worth of student data at a time.
 
 from __future__ import annotations
 
+import os
 import queue
 import re
 import sys
@@ -154,6 +155,8 @@ class Grader:
         everything = {**collect_exercises(pm), **{e.name: e for e in self.exercises}}
         self.plan = sandbox.Plan(hide=hidden_paths(list(everything.values())) + _existing(store))
         self._exclude = tuple(exclude)
+        #: How many torch exercises each lane runs at once.
+        self.workers = workers_per_lane(jobs)
         self._lanes: queue.SimpleQueue = queue.SimpleQueue()
         self._all: list[dict[str, Zygote]] = []
         self._references: ReferenceProcess | None = None
@@ -336,17 +339,52 @@ class Grader:
         return replace(without_paths(result, self.plan.hide), notes=file.notes)  # hidden paths: nobody's business
 
 
+def workers_per_lane(lanes: int) -> int:
+    """How many torch exercises one lane runs at once: the cores this process may use, shared by ``lanes``."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores // max(1, lanes))
+
+
 class _Lane:
-    """One submission's exercises on one lane: a thread per framework, results in declaration order."""
+    """One submission's exercises on one lane, results in declaration order.
+
+    The numpy exercises run one after the other in a thread of their own
+    (they run while the torch zygote imports torch). The torch exercises
+    run in up to ``grader.workers`` threads at once, each sandbox forked by
+    the one torch zygote: a thread takes first an exercise the zygote can
+    fork at once (its preloaded modules imported, or none needed), so that
+    those run while the zygote imports the others' modules.
+    """
 
     def __init__(self, grader: Grader, lane: dict, chosen: list, files: dict, submission: Path, deadline) -> None:
         self.chosen = chosen
         self.done: dict[str, ExerciseResult | BaseException] = {}
+        self.failure: BaseException | None = None  # the first exception (in_order raises it, in order)
+        stopped: set[str] = set()  # frameworks whose exercises stopped at an exception (none starts after it)
         self.ready = threading.Condition()
-        groups = [[e for e in chosen if e.framework == flavour] for flavour in ("numpy", "torch")]
 
-        def work(exercises) -> None:
-            for exercise in exercises:
+        def ready(exercise: Exercise, zygote: Zygote | None) -> bool:
+            file = files[exercise.name]
+            return zygote is None or bool(file.problem) or file.text is None or zygote.ready_for(exercise)
+
+        def take(flavour: str, pending: list, zygote: Zygote | None) -> Exercise | None:
+            with self.ready:
+                if flavour in stopped or not pending:
+                    return None
+                if zygote is not None and len(pending) > 1:
+                    try:
+                        zygote.poll()  # what it has preloaded by now
+                    except ZygoteError:
+                        pass  # the spawn request says so
+                exercise = next((e for e in pending if ready(e, zygote)), pending[0])
+                pending.remove(exercise)
+                return exercise
+
+        def work(flavour: str, pending: list, zygote: Zygote | None) -> None:
+            while (exercise := take(flavour, pending, zygote)) is not None:
                 try:
                     result: ExerciseResult | BaseException = grader._grade_exercise(
                         lane, exercise, files[exercise.name], submission, deadline
@@ -355,11 +393,19 @@ class _Lane:
                     result = exc
                 with self.ready:
                     self.done[exercise.name] = result
+                    if isinstance(result, BaseException):
+                        stopped.add(flavour)
+                        self.failure = self.failure or result
                     self.ready.notify_all()
-                if isinstance(result, BaseException):
-                    return
 
-        self.workers = [threading.Thread(target=work, args=(group,), daemon=True) for group in groups if group]
+        self.workers = []
+        for flavour in ("numpy", "torch"):
+            group = [e for e in chosen if e.framework == flavour]
+            count = min(len(group), grader.workers if flavour == "torch" else 1)
+            zygote = lane.get(flavour) if count > 1 else None
+            self.workers += [
+                threading.Thread(target=work, args=(flavour, group, zygote), daemon=True) for _ in range(count)
+            ]
         for worker in self.workers:
             worker.start()
 
@@ -369,6 +415,8 @@ class _Lane:
             with self.ready:
                 while exercise.name not in self.done:
                     if not any(worker.is_alive() for worker in self.workers) and exercise.name not in self.done:
+                        if self.failure is not None:  # it stopped the exercises not started yet
+                            raise self.failure
                         raise RuntimeError(f"grading stopped before {exercise.name!r}")
                     self.ready.wait(0.5)
                 result = self.done[exercise.name]

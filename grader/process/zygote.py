@@ -13,13 +13,14 @@ with its spawn request and is read only by the forked child, so a zygote can
 serve a whole class without ever holding a student's code.
 The zygote imports those modules, regenerates the cases from their seeds,
 refuses to go on if a plugin pulled a reference or oracle module in (or, for
-numpy exercises, torch), and then forks one sandbox per request. A torch
-zygote imports torch first, before it reads what to load, so that the grader
-may start it before loading its own plugins (see ``grader.process.prestart``).
-The torch exercises' preloaded modules (slow lazy imports) are imported all
-at once before the expected-values process is forked (it then shares them);
-without one, just before the first sandbox that needs them, and the others'
-while that first sandbox runs.
+numpy exercises, torch), and then forks one sandbox per request; several
+may run at once. A torch zygote imports torch first, before it reads what to
+load, so that the grader may start it before loading its own plugins (see
+``grader.process.prestart``). The torch exercises' preloaded modules (slow
+lazy imports) are imported all at once before the expected-values process is
+forked (it then shares them); without one, just before the first sandbox that
+needs them, or earlier, one exercise's at a time, whenever the zygote has no
+request to answer.
 
 There are two flavours: ``"torch"`` and ``"numpy"``. A numpy exercise's
 zygote never imports torch, so its student processes cannot reach torch in
@@ -28,29 +29,38 @@ memory (and the sandbox hides torch on disk).
 Protocol, over a datagram socket (JSON from the zygote: the grader never
 unpickles what another process wrote): the zygote first sends ``("device", {...})``
 (torch flavour: what CUDA/MPS it sees) or ``("error", message)``, then
-``("ready", {})``. Each spawn request ``(name, offset, filename, ctx, plan)``
-comes with the output file's descriptor; the zygote answers
-``("spawned", pid)`` with the read end of the result pipe, and later
-``("exited", pid, status)``. The torch zygote's first request may instead be
-``("expected",)`` with the expected-values process's pipes and standard
-error: it forks that process (see ``grader.process.expected``), which then
-shares its torch and preloaded modules, and answers ``("forked", pid)`` with
-a pidfd of it.
+``("ready", {})``. Each spawn request ``(id, name, offset, filename, ctx, plan,
+hidden)`` comes with the output file's descriptor and the source text's; the
+zygote answers ``("spawned", pid, id)`` with the read end of the result pipe
+right after forking, and ``("exited", pid, status)`` when that sandbox ends,
+whatever else it is doing: requests from several threads may be in flight,
+and :class:`Zygote` hands each answer to the thread that waits for it. The
+zygote also says ``("preloaded", [exercise, ...])`` once it holds those
+exercises' preloaded modules (the grader then starts them first). The torch
+zygote's first request may instead be ``("expected",)`` with the
+expected-values process's pipes and standard error: it forks that process
+(see ``grader.process.expected``), which then shares its torch and preloaded
+modules, and answers ``("forked", pid)`` with a pidfd of it.
 """
 
 from __future__ import annotations
 
+import array
 import gc
 import importlib
 import importlib.machinery
+import itertools
 import json
 import os
 import pickle
+import select
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -59,6 +69,8 @@ from grader.process.lifecycle import die_with_parent, shield_memory
 from grader.process.sandbox import Plan, select_hidden_modules
 
 START_LIMIT = 180.0  # importing torch on a loaded two-core machine
+#: Seconds a spawn request may wait for its answer (the zygote may first finish importing preloaded modules).
+SPAWN_LIMIT = 30.0
 
 #: Environment variables a zygote (and so every student process) inherits;
 #: everything else (tokens, secrets, CI settings) stays with the grader.
@@ -176,6 +188,16 @@ class Zygote:
         self._ready = False
         self._forking = False  # asked to fork the expected-values process, answer not read yet
         self._expected_pidfd: int | None = None
+        self._starting = threading.RLock()  # the start messages are read once, by one thread
+        self._mail = threading.Condition()  # guards everything below
+        self._mailbox: dict[tuple, tuple[list, list[int]]] = {}  # messages read, by the key their caller waits on
+        self._reading = False  # a thread is reading the socket (the others wait for it to file their message)
+        self._failure: ZygoteError | None = None  # the zygote failed: every caller gets this
+        self._requests = itertools.count(1)  # spawn request ids
+        self._abandoned: set[int] = set()  # spawn requests whose caller gave up waiting
+        self._forgotten: set[int] = set()  # sandboxes nobody waits for (killed when their answer came late)
+        #: Exercises whose preloaded modules the zygote reported imported.
+        self.preloaded: set[str] = set()
         try:
             self._process = subprocess.Popen(
                 [
@@ -224,49 +246,128 @@ class Zygote:
         except OSError:
             pass  # it died at start: the first message says so
 
-    def _receive(self, timeout: float | None, fds: bool = False):
-        self._socket.settimeout(timeout)
+    def _receive(self, timeout: float | None):
+        """One message from the zygote and the descriptors that came with it; ``(None, [])`` after ``timeout``."""
         try:
-            if fds:
-                data, received, _, _ = socket.recv_fds(self._socket, 1 << 16, 1)
-            else:
-                data, received = self._socket.recv(1 << 16), []
-        except (TimeoutError, BlockingIOError):
+            if not select.select([self._socket], [], [], timeout)[0]:
+                return None, []
+            data, received, _, _ = recv_fds(self._socket, 1, socket.MSG_DONTWAIT)
+        except (TimeoutError, BlockingIOError, InterruptedError):
             return None, []
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             raise ZygoteError(f"the zygote did not answer: {exc}") from None
         if not data:
             raise ZygoteError("the zygote stopped")
         try:  # JSON, not pickle: the grader never unpickles what another process wrote
             message = json.loads(data)
         except ValueError:
-            raise ZygoteError("the zygote sent a malformed message") from None
+            message = None
         if not isinstance(message, list) or not message or not isinstance(message[0], str):
+            _close_all(received)
             raise ZygoteError("the zygote sent a malformed message")
         if message[0] == "error":
-            raise ZygoteError(message[1])
+            _close_all(received)
+            raise ZygoteError(str(message[1]) if len(message) > 1 else "the zygote failed")
         return message, received
+
+    def _route(self, message: list, fds: list[int]) -> None:
+        """File a message under the key its caller waits for (called with ``_mail`` held)."""
+        kind = message[0]
+        if kind in ("device", "ready") and len(message) == 2:
+            self._mailbox[(kind,)] = (message, fds)
+        elif kind in ("forked", "refused"):
+            self._mailbox[("forked",)] = (message, fds)
+        elif kind == "spawned" and len(message) == 3 and _ints(message[1:]):
+            pid, rid = message[1], message[2]
+            if rid in self._abandoned:  # its caller gave up waiting: kill it, forget its exit
+                self._abandoned.discard(rid)
+                self._forgotten.add(pid)
+                _close_all(fds)
+                _kill_quietly(pid)
+            else:
+                self._mailbox[("spawned", rid)] = (message, fds)
+        elif kind == "exited" and len(message) == 3 and _ints(message[1:]):
+            _close_all(fds)
+            if message[1] in self._forgotten:
+                self._forgotten.discard(message[1])
+            else:
+                self._mailbox[("exited", message[1])] = (message, fds[:0])
+        elif kind == "preloaded" and len(message) == 2 and isinstance(message[1], list):
+            _close_all(fds)
+            self.preloaded.update(name for name in message[1] if isinstance(name, str))
+        else:
+            _close_all(fds)
+            raise ZygoteError("the zygote answered out of turn")
+
+    def _take(self, key: tuple, timeout: float | None) -> tuple[list | None, list[int]]:
+        """The message filed under ``key``, reading the socket for it: ``(None, [])`` after ``timeout``.
+
+        Thread-safe: one caller at a time reads the socket and files what
+        it reads for whoever waits for it (a spawn answer by its request id,
+        an exit by its pid), so several threads may use one zygote at once.
+        A zero ``timeout`` reads only what has arrived already.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._mail:
+            while True:
+                if key in self._mailbox:
+                    return self._mailbox.pop(key)
+                if self._failure is not None:
+                    raise self._failure
+                remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+                if self._reading:
+                    if remaining == 0.0:
+                        return None, []
+                    self._mail.wait(remaining)
+                    continue
+                self._reading = True
+                self._mail.release()
+                failure = None
+                try:
+                    message, fds = self._receive(remaining)
+                except ZygoteError as exc:
+                    message, fds, failure = None, [], exc
+                finally:
+                    self._mail.acquire()
+                    self._reading = False
+                    self._mail.notify_all()
+                try:
+                    if message is not None:
+                        self._route(message, fds)
+                except ZygoteError as exc:
+                    failure = exc
+                if failure is not None:
+                    self._failure = self._failure or failure
+                    raise self._failure
+                if message is None and remaining is not None and deadline - time.monotonic() <= 0:
+                    if key in self._mailbox:
+                        return self._mailbox.pop(key)
+                    return None, []
+
+    def poll(self) -> None:
+        """Read what the zygote has sent already (e.g. which exercises' preloads it holds), without waiting."""
+        self._take(("nothing",), 0)
 
     def device(self) -> dict:
         """What the torch zygote found: ``{"cuda": bool, "mps": bool}``."""
-        if self.device_info is None:
-            message, _ = self._receive(START_LIMIT)
-            if message is None or message[0] != "device" or not isinstance(message[1], dict):
-                raise ZygoteError(f"the {self.flavour} zygote did not start")
-            self.device_info = {key: message[1].get(key) is True for key in ("cuda", "mps")}
-        return self.device_info
+        with self._starting:
+            if self.device_info is None:
+                message, _ = self._take(("device",), START_LIMIT)
+                if message is None or not isinstance(message[1], dict):
+                    raise ZygoteError(f"the {self.flavour} zygote did not start")
+                self.device_info = {key: message[1].get(key) is True for key in ("cuda", "mps")}
+            return self.device_info
 
     def _wait_ready(self) -> None:
-        if self._ready:
-            return
-        if self.flavour == "torch":
-            self.device()
-        message, _ = self._receive(START_LIMIT)
-        if message is None or message[0] != "ready":
-            raise ZygoteError(f"the {self.flavour} zygote did not start")
-        self._ready = True
-        if self._forking:
-            self._read_forked()
+        with self._starting:
+            if self._ready:
+                return
+            if self.flavour == "torch":
+                self.device()
+            message, _ = self._take(("ready",), START_LIMIT)
+            if message is None:
+                raise ZygoteError(f"the {self.flavour} zygote did not start")
+            self._ready = True
 
     def fork_expected(self, fds: Sequence[int]) -> None:
         """Ask the zygote to fork the expected-values process before any sandbox (it does not wait).
@@ -280,28 +381,31 @@ class Zygote:
         socket.send_fds(self._socket, [pickle.dumps(("expected",))], list(fds))
         self._forking = True
 
-    def _read_forked(self) -> None:
-        self._forking = False
-        message, fds = self._receive(START_LIMIT, fds=True)
-        if message is None or message[0] != "forked" or len(fds) != 1:
-            for fd in fds:
-                os.close(fd)
-            raise ZygoteError("the zygote could not fork the expected-values process")
-        self._expected_pidfd = fds[0]
-
     def expected_pidfd(self, wait: bool = True) -> int | None:
         """A pidfd of the expected-values process this zygote forked (the caller closes it); ``None``: none.
 
-        With ``wait``, reads the zygote's answer if not read yet (it comes
-        once the zygote is ready): only when no other thread uses this zygote.
+        With ``wait``, waits for the zygote's answer if not read yet (it
+        comes once the zygote is ready); otherwise takes it only if it has
+        arrived already.
         """
-        try:
-            if self._forking and wait:
-                self._wait_ready() if not self._ready else self._read_forked()
-        except ZygoteError:
-            return None
+        if self._forking:
+            try:
+                message, fds = self._take(("forked",), START_LIMIT if wait else 0)
+            except ZygoteError:
+                return None
+            if message is None and not wait:
+                return None
+            self._forking = False
+            if message is None or message[0] != "forked" or len(fds) != 1:
+                _close_all(fds)
+                return None
+            self._expected_pidfd = fds[0]
         pidfd, self._expected_pidfd = self._expected_pidfd, None
         return pidfd
+
+    def ready_for(self, exercise: Exercise) -> bool:
+        """Whether a sandbox for ``exercise`` can be forked without first importing its preloaded modules."""
+        return not exercise.preload or exercise.framework != "torch" or exercise.name in self.preloaded
 
     def spawn(
         self,
@@ -319,6 +423,7 @@ class Zygote:
         The source text travels in an unlinked file that only the forked
         child reads: the zygote itself never holds a submission, so one
         student's code never finds another's in its inherited memory.
+        Several threads may spawn (and wait) at once: each answer reaches its caller.
 
         Args:
             hidden: The exercise's hidden-case seed: the child runs the
@@ -330,26 +435,32 @@ class Zygote:
             ``(pid, fd)``: the sandbox's pid and the read end of its result pipe.
         """
         self._wait_ready()
-        request = pickle.dumps((name, offset, filename, ctx, plan, hidden))
+        with self._mail:
+            rid = next(self._requests)
+        request = pickle.dumps((rid, name, offset, filename, ctx, plan, hidden))
         with tempfile.TemporaryFile() as text:
             text.write(source.encode("utf-8", "surrogatepass"))
             text.flush()
             socket.send_fds(self._socket, [request], [output_fd, text.fileno()])
-        message, fds = self._receive(30.0, fds=True)
-        if message is None or message[0] != "spawned" or len(fds) != 1 or type(message[1]) is not int:
-            for fd in fds:
-                os.close(fd)
+        message, fds = self._take(("spawned", rid), SPAWN_LIMIT)
+        if message is None or len(fds) != 1:
+            _close_all(fds)
+            if message is None:
+                with self._mail:
+                    if ("spawned", rid) in self._mailbox:  # arrived just now
+                        message, fds = self._mailbox.pop(("spawned", rid))
+                        _close_all(fds)
+                        _kill_quietly(message[1])
+                        self._forgotten.add(message[1])
+                    else:
+                        self._abandoned.add(rid)
             raise ZygoteError("the zygote could not fork")
         return message[1], fds[0]
 
     def wait(self, pid: int, timeout: float | None) -> int | None:
         """The wait status of sandbox ``pid`` once it has exited, or ``None`` after ``timeout`` seconds."""
-        message, _ = self._receive(timeout)
-        if message is None:
-            return None
-        if len(message) != 3 or message[0] != "exited" or message[1] != pid or type(message[2]) is not int:
-            raise ZygoteError("the zygote answered out of turn")
-        return message[2]
+        message, _ = self._take(("exited", pid), timeout)
+        return None if message is None else message[2]
 
     def resident_bytes(self) -> int:
         """The zygote's resident memory (pages its children share until written)."""
@@ -367,11 +478,45 @@ class Zygote:
         if self._expected_pidfd is not None:
             os.close(self._expected_pidfd)
             self._expected_pidfd = None
+        with self._mail:
+            for _, fds in self._mailbox.values():
+                _close_all(fds)
+            self._mailbox.clear()
         if self.pid:
             self._process.kill()
             self._process.wait()
             self.pid = 0
         self._socket.close()
+
+
+def recv_fds(sock: socket.socket, maxfds: int, flags: int = 0) -> tuple[bytes, list[int], int, object]:
+    """``socket.recv_fds`` for one message of up to 64 KiB, with ``flags`` (Python 3.11's ignores them)."""
+    fds = array.array("i")
+    data, ancillary, msg_flags, address = sock.recvmsg(1 << 16, socket.CMSG_LEN(maxfds * fds.itemsize), flags)
+    for level, kind, payload in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
+    return data, list(fds), msg_flags, address
+
+
+def _ints(values) -> bool:
+    return all(type(value) is int for value in values)
+
+
+def _close_all(fds: Sequence[int]) -> None:
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def _kill_quietly(pid: int) -> None:
+    if pid > 0:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 # --- inside the zygote ---------------------------------------------------------
@@ -419,6 +564,10 @@ def _same_torch(origin: str | None) -> None:  # pragma: no cover - runs in the z
 _PRELOADED: set[str] = set()
 #: Exercises the zygote has forked a sandbox for.
 _SPAWNED: list[str] = []
+#: Sandboxes not reaped yet: pid -> whether the grader was told of it (its exit is reported only then).
+_SANDBOXES: dict[int, bool] = {}
+#: Children reaped without a word: the expected-values process.
+_QUIET: set[int] = set()
 
 
 def _freeze() -> None:  # pragma: no cover - runs in the zygote
@@ -431,21 +580,100 @@ def _freeze() -> None:  # pragma: no cover - runs in the zygote
     gc.freeze()
 
 
-def _preload_for(exercise: Exercise) -> None:  # pragma: no cover - runs in the zygote
-    """Import ``exercise``'s preloaded modules, if not yet done, before forking its sandbox."""
+def _preload_for(exercise: Exercise) -> bool:  # pragma: no cover - runs in the zygote
+    """Import ``exercise``'s preloaded modules, if not yet done, before forking its sandbox.
+
+    Returns whether it was not done yet (the grader is then told).
+    """
     from grader.cases import preload
 
-    if exercise.framework == "torch" and exercise.name not in _PRELOADED:
-        _PRELOADED.add(exercise.name)  # once, even if an import fails (the student's process tries again)
-        if any(name not in sys.modules for name in exercise.preload):
-            preload([exercise])
-            _freeze()
+    if exercise.framework != "torch" or exercise.name in _PRELOADED:
+        return False
+    _PRELOADED.add(exercise.name)  # once, even if an import fails (the student's process tries again)
+    if any(name not in sys.modules for name in exercise.preload):
+        preload([exercise])
+        _freeze()
+    return True
 
 
-def _preload_rest(exercises: dict) -> None:  # pragma: no cover - runs in the zygote
-    """Import every exercise's preloaded modules, while a sandbox runs (they are imports only)."""
-    for exercise in exercises.values():
-        _preload_for(exercise)
+def _preload_rest(exercises: dict) -> list[str]:  # pragma: no cover - runs in the zygote
+    """Import every exercise's preloaded modules (they are imports only); the exercises newly done."""
+    return [exercise.name for exercise in exercises.values() if _preload_for(exercise)]
+
+
+def _unloaded(exercises: dict) -> list[Exercise]:  # pragma: no cover - runs in the zygote
+    return [e for e in exercises.values() if e.framework == "torch" and e.name not in _PRELOADED]
+
+
+def _preload_next(exercises: dict) -> list[str]:  # pragma: no cover - runs in the zygote
+    """One step of the zygote's idle work; the exercises it made ready.
+
+    First every exercise whose preloaded modules are imported already (for
+    another exercise): that costs nothing. Otherwise the next exercise's
+    imports: one exercise's at a time, so that a request waits for one
+    exercise's imports at most.
+    """
+    waiting = _unloaded(exercises)
+    free = [e for e in waiting if all(name in sys.modules for name in e.preload)]
+    return [e.name for e in free or waiting[:1] if _preload_for(e)]
+
+
+class _Reaper:  # pragma: no cover - runs in the zygote
+    """The zygote's ``SIGCHLD`` handler: reap every child that exited, report each sandbox's exit.
+
+    Exits are reported as they happen, even while the zygote imports or
+    forks, by the handler itself (the zygote has one thread: the handler
+    runs between two bytecodes of the main code, never inside a send). A
+    sandbox is reported only once the grader was told it exists; the
+    main code calls the reaper itself right after telling it. A call that
+    comes while the reaper runs (a signal in the middle of it) makes it go
+    round once more instead of running inside itself.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.busy = False
+        self.again = False
+
+    def __call__(self, *_) -> None:
+        if self.busy:
+            self.again = True
+            return
+        self.busy = True
+        try:
+            self.again = True
+            while self.again:
+                self.again = False
+                self._reap()
+        finally:
+            self.busy = False
+        if self.again:  # a signal came between the last round and the line above
+            self()
+
+    def _reap(self) -> None:
+        for pid in list(_QUIET):
+            if _reaped(pid) is not None:
+                _QUIET.discard(pid)
+        for pid, told in list(_SANDBOXES.items()):
+            status = _reaped(pid) if told else None
+            if status is not None:
+                del _SANDBOXES[pid]
+                try:
+                    _send(self.sock, "exited", pid, status)
+                except OSError:
+                    pass  # the grader is gone; so will this zygote be
+
+
+def _reaped(pid: int) -> int | None:  # pragma: no cover - runs in the zygote
+    """``pid``'s wait status if it has exited (it is reaped), else ``None``."""
+    try:
+        done, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return 0
+    return status if done else None
+
+
+_REAPER: list[_Reaper] = []
 
 
 def _read_source(fd: int) -> str:  # pragma: no cover - runs in the sandbox's first process
@@ -503,13 +731,35 @@ def _guard(exercises: dict, flavour: str) -> None:  # pragma: no cover - runs in
 
 
 def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma: no cover
+    """Answer requests; between them, import the next exercise's preloaded modules.
+
+    Several sandboxes may run at once: a spawn request is answered right
+    after the fork, and each sandbox's exit when it happens (see
+    :class:`_Reaper`). The idle imports start once the first request was
+    answered (the first sandboxes need none, or their own), one exercise's
+    at a time, so that a request waits for one exercise's imports at most.
+    """
     from grader.process import student
 
+    reaper = _Reaper(sock)
+    _REAPER.append(reaper)
+    signal.signal(signal.SIGCHLD, reaper)
+    served = False
     while True:
         try:
-            data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 3)
+            if served and _unloaded(exercises):
+                try:
+                    data, fds, _, _ = recv_fds(sock, 3, socket.MSG_DONTWAIT)
+                except BlockingIOError:  # nothing to do: the next exercise's imports
+                    done = _preload_next(exercises)
+                    if done:
+                        _send(sock, "preloaded", done)
+                    continue
+            else:
+                data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 3)
         except OSError:
             return
+        served = True
         if data and len(fds) == 3 and pickle.loads(data) == ("expected",):
             if _SPAWNED:  # never from a zygote that has forked a sandbox: the grader asks before
                 for fd in fds:
@@ -518,21 +768,24 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
             else:
                 # Every preloaded module first: the expected-values process then shares them instead of
                 # importing them again (about a CPU-second). Imports only: forking stays safe.
-                _preload_rest(exercises)
+                done = _preload_rest(exercises)
+                if done:
+                    _send(sock, "preloaded", done)
                 _fork_expected(sock, fds)
             continue
         if not data or len(fds) != 2:
             return
-        name, offset, filename, ctx, plan, hidden = pickle.loads(data)
+        rid, name, offset, filename, ctx, plan, hidden = pickle.loads(data)
         exercise = exercises[name]
         _SPAWNED.append(name)
-        _preload_for(exercise)
+        if _preload_for(exercise):
+            _send(sock, "preloaded", [name])
         select_hidden_modules(plan.hide)  # here, not in the child: see its docstring
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote's reaper (_fork_expected) is not the child's
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote's reaper is not the child's
                 sock.close()
                 os.close(read_fd)
                 source = _read_source(fds[1])
@@ -548,17 +801,14 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
                 student.child_main(exercise, mine, items, source, filename, ctx, write_fd, fds[0], plan)
             finally:
                 os._exit(1)
+        _SANDBOXES[pid] = False  # its exit is not reported before the grader knows it exists
         os.close(write_fd)
         for fd in fds:
             os.close(fd)
-        # The other exercises' lazy imports, while this sandbox already runs (the first sandbox would
-        # otherwise wait for all of them): a child forked before an import simply does not hold it.
-        # Before answering, so that the child's exit is reported as soon as it happens.
-        _preload_rest(exercises)
-        socket.send_fds(sock, [json.dumps(["spawned", pid]).encode()], [read_fd])
+        socket.send_fds(sock, [json.dumps(["spawned", pid, rid]).encode()], [read_fd])
         os.close(read_fd)
-        _, status = os.waitpid(pid, 0)
-        _send(sock, "exited", pid, status)
+        _SANDBOXES[pid] = True
+        reaper()  # it may have exited already
 
 
 def _fork_expected(sock: socket.socket, fds: list[int]) -> None:  # pragma: no cover - runs in the zygote
@@ -581,15 +831,8 @@ def _fork_expected(sock: socket.socket, fds: list[int]) -> None:  # pragma: no c
         finally:
             os._exit(0)
     pidfd = os.pidfd_open(pid)
-
-    def reap(*_) -> None:
-        try:
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
-
-    signal.signal(signal.SIGCHLD, reap)
-    reap()  # in case it exited before the handler was there
+    _QUIET.add(pid)
+    _REAPER[0]()  # in case it exited before it was listed
     for fd in fds:
         os.close(fd)
     socket.send_fds(sock, [json.dumps(["forked", pid]).encode()], [pidfd])
