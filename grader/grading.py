@@ -183,6 +183,10 @@ class Grader:
                 # parent (the shell holding the secret), and hidden inputs would be derivable.
                 secret, self.scope = "", NO_HIDDEN_SCOPE
             self._hidden = {e.name: hidden_key(secret, e.name) for e in self.exercises}
+            #: One exercise of a submission at a time: a process that holds hidden inputs never runs
+            #: beside one of the same submission whose output is shown (they could signal each other
+            #: through timing). Without hidden cases, numpy and torch exercises run side by side.
+            self.one_at_a_time = any(key is not None for key in self._hidden.values())
             self.cases = {e.name: make_cases(e, self._hidden[e.name]) for e in self.exercises}
             wanted = set(compute if compute is not None else (e.name for e in self.exercises))
             computed = [e for e in self.exercises if e.name in wanted and not self.release]
@@ -351,8 +355,10 @@ def workers_per_lane(lanes: int) -> int:
 class _Lane:
     """One submission's exercises on one lane, results in declaration order.
 
-    The numpy exercises run one after the other in a thread of their own
-    (they run while the torch zygote imports torch). The torch exercises
+    With hidden cases, every exercise runs in one thread, one after the
+    other (see ``Grader.one_at_a_time``). Otherwise the numpy exercises run
+    one after the other in a thread of their own (they run while the torch
+    zygote imports torch), and the torch exercises
     run in up to ``grader.workers`` threads at once, each sandbox forked by
     the one torch zygote: a thread takes first an exercise the zygote can
     fork at once (its preloaded modules imported, or none needed), so that
@@ -399,7 +405,9 @@ class _Lane:
                     self.ready.notify_all()
 
         self.workers = []
-        for flavour in ("numpy", "torch"):
+        if grader.one_at_a_time:  # hidden cases: one thread, in declaration order (numpy exercises first)
+            self.workers.append(threading.Thread(target=work, args=("any", list(chosen), None), daemon=True))
+        for flavour in () if grader.one_at_a_time else ("numpy", "torch"):
             group = [e for e in chosen if e.framework == flavour]
             count = min(len(group), grader.workers if flavour == "torch" else 1)
             zygote = lane.get(flavour) if count > 1 else None

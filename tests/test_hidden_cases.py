@@ -145,3 +145,43 @@ def test_the_instructors_command_line_reads_the_secret(tmp_path, toy):
     assert checks["add_one"]["status"] != "passed"
     assert checks["add_one"]["cases"]["hidden"] > 0 and checks["add_one"]["cases"]["public"] == 2
     assert SECRET not in done.stdout + done.stderr + out.read_text()
+
+
+def test_with_hidden_cases_no_two_exercises_of_a_submission_run_at_once(pm, tmp_path, monkeypatch):
+    # A process holding hidden inputs next to one whose output is shown could signal it through
+    # timing. polyfit (numpy) takes seconds to import, so without the rule it would still run when
+    # rnn (torch) starts, as soon as the torch zygote has imported torch.
+    import shutil
+    import threading
+    import time
+
+    from grader import grading
+    from grader.manager import collect_exercises
+    from grader.process import sandbox, supervisor
+
+    if not sandbox.detect(sandbox.Plan())["processes confined"]:
+        pytest.skip("hidden cases need the namespace sandbox")
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    shutil.copy(ROOT / "solutions" / "rnn.py", submission)
+    polyfit = (ROOT / "solutions" / "polyfit.py").read_text()
+    (submission / "polyfit.py").write_text("import time\ntime.sleep(2.5)\n" + polyfit)
+    spans: list[tuple[str, float, float]] = []
+    lock = threading.Lock()
+    real = supervisor.run_exercise
+
+    def run_exercise(exercise, *args, **kwargs):
+        start = time.monotonic()
+        try:
+            return real(exercise, *args, **kwargs)
+        finally:
+            with lock:
+                spans.append((exercise.name, start, time.monotonic()))
+
+    monkeypatch.setattr(supervisor, "run_exercise", run_exercise)
+    catalog = collect_exercises(pm)
+    report = grading.grade(pm, [catalog["polyfit"], catalog["rnn"]], submission, device="cpu", secret=SECRET)
+    assert [e.score for e in report.exercises] == [e.max_score for e in report.exercises]
+    (first, start_a, end_a), (second, start_b, end_b) = sorted(spans, key=lambda span: span[1])
+    assert (first, second) == ("polyfit", "rnn")
+    assert end_a <= start_b, f"rnn started {end_a - start_b:.2f} s before polyfit's processes (hidden ones too) ended"
