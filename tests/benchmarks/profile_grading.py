@@ -5,8 +5,9 @@ Two measurements, printed as tables:
 * ``floor``: in this one process, without any sandbox, import torch, each
   exercise's preloaded modules and the reference solutions, then run every
   check's probe on the reference module for every case (what a student
-  process does for a correct submission). Reports wall and CPU seconds per
-  step: no grading design can spend less than this on the student side.
+  process does for a correct submission), and compute every expected value
+  (what the reference process does without a cache). Reports wall and CPU
+  seconds per step: no grading design can spend less than this.
 * ``run``: one ``grade`` of the submission through the API, with the grader's
   steps timed from the outside (monkeypatched in this process): the sandbox
   detection, waiting for the zygotes, each exercise's spawn request, the
@@ -35,7 +36,7 @@ def floor(exercises) -> None:
     """Time every case of every exercise on the references, in this process."""
     from grader.cases import make_cases
     from grader.exercise import Check, Context
-    from grader.process.expected import references_on_path
+    from grader.process.expected import compute, references_on_path
 
     rows = []
 
@@ -69,6 +70,10 @@ def floor(exercises) -> None:
                         check.probe(modules[e.name], case.inputs, ctx)
 
         step(f"cases {exercise.name}", run_all)
+    for exercise in exercises:  # what the reference process computes (its references and oracles)
+        cases = make_cases(exercise)
+        with references_on_path():
+            step(f"expected {exercise.name}", lambda e=exercise, c=cases: compute(e, c, "cpu"))
     total_wall = sum(r[1] for r in rows)
     total_cpu = sum(r[2] for r in rows)
     print(f"{'floor step':<40} {'wall (s)':>8} {'cpu (s)':>8}")
@@ -77,6 +82,9 @@ def floor(exercises) -> None:
     cases_wall = sum(r[1] for r in rows if r[0].startswith("cases "))
     cases_cpu = sum(r[2] for r in rows if r[0].startswith("cases "))
     print(f"{'all cases':<40} {cases_wall:8.3f} {cases_cpu:8.3f}")
+    expected_wall = sum(r[1] for r in rows if r[0].startswith("expected "))
+    expected_cpu = sum(r[2] for r in rows if r[0].startswith("expected "))
+    print(f"{'all expected values':<40} {expected_wall:8.3f} {expected_cpu:8.3f}")
     print(f"{'total':<40} {total_wall:8.3f} {total_cpu:8.3f}")
 
 
