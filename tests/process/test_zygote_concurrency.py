@@ -25,6 +25,7 @@ from grader.process.channel import Closed, FrameReader
 from grader.process.sandbox import Plan
 from grader.process.zygote import Zygote, import_path
 from tests.plugins.toy_steps import TOY_STEPS
+from tests.process import processes
 
 MODULE = "tests.plugins.toy_steps"
 EXERCISE = validate(TOY_STEPS, MODULE)
@@ -47,17 +48,8 @@ def zygote():
 
 
 def forked_from(zygote) -> list[int]:
-    """Live processes forked from ``zygote`` (they share its command line, with its label)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != zygote.pid:
-            try:
-                command = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if LABEL.encode() in command.split(b"\0"):
-                found.append(int(entry.name))
-    return found
+    """Live processes forked from ``zygote`` (its label is this module's)."""
+    return processes.forked_from(zygote, LABEL)
 
 
 def running(pid: int) -> bool:
