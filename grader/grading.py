@@ -293,6 +293,7 @@ class Grader:
             for e in chosen
         }
         lane = self._lanes.get()
+        abandoned = False  # interrupted (Ctrl-C): the exercises running now are not waited for
         try:
             # Grading starts before the report does: numpy exercises run while the
             # torch zygote may still be importing torch (the header needs the device).
@@ -315,11 +316,21 @@ class Grader:
                     if report:
                         self.pm.hook.grader_report_exercise(result=result)
                     results.append(result)
+            except BaseException as exc:
+                grading.stop()  # no exercise starts after this
+                # KeyboardInterrupt, SystemExit: the run is over, and closing the grader stops the
+                # exercises still running (their processes die with their zygote).
+                abandoned = not isinstance(exc, Exception)
+                raise
             finally:
-                grading.join()
+                if not abandoned:
+                    grading.join()
         finally:
-            self._lanes.put(lane)
-        return Report(session=session, exercises=tuple(results), seconds=time.monotonic() - started)
+            if not abandoned:
+                self._lanes.put(lane)
+        # With hidden cases, each exercise's time is its public cases' only (see _grade_one), and so is the total.
+        seconds = sum(r.seconds for r in results) if self.one_at_a_time else time.monotonic() - started
+        return Report(session=session, exercises=tuple(results), seconds=seconds)
 
     def _grade_exercise(self, lane, exercise, file, submission, deadline) -> ExerciseResult:
         path = submission / (file.filename or f"{exercise.name}.py")
@@ -369,6 +380,7 @@ class _Lane:
         self.chosen = chosen
         self.done: dict[str, ExerciseResult | BaseException] = {}
         self.failure: BaseException | None = None  # the first exception (in_order raises it, in order)
+        self.stopped = False  # set by stop(): no exercise starts after it
         stopped: set[str] = set()  # frameworks whose exercises stopped at an exception (none starts after it)
         self.ready = threading.Condition()
 
@@ -378,7 +390,7 @@ class _Lane:
 
         def take(flavour: str, pending: list, zygote: Zygote | None) -> Exercise | None:
             with self.ready:
-                if flavour in stopped or not pending:
+                if self.stopped or flavour in stopped or not pending:
                     return None
                 if zygote is not None and len(pending) > 1:
                     try:
@@ -431,6 +443,11 @@ class _Lane:
             if isinstance(result, BaseException):
                 raise result
             yield result
+
+    def stop(self) -> None:
+        """Start no further exercise (those running go on until they end or their zygote is stopped)."""
+        with self.ready:
+            self.stopped = True
 
     def join(self) -> None:
         for worker in self.workers:
@@ -593,6 +610,7 @@ def _grade_one(
             return f"the comparator failed ({type(exc).__name__}: {exc}); tell your instructor"
         return f"no comparator is named {check.compare!r}" if verdict is None else verdict
 
+    public_end: list[float] = []
     try:
         outcomes, output = supervisor.run_exercise(
             exercise,
@@ -605,6 +623,7 @@ def _grade_one(
             deadline=deadline,
             judge=judge,
             hidden=hidden,
+            public_done=lambda: public_end.append(time.monotonic()),
         )
     except ZygoteError as exc:
         raise PluginError(f"exercise {exercise.name!r}: student processes cannot be prepared: {exc}") from None
@@ -633,7 +652,8 @@ def _grade_one(
         name=exercise.name,
         title=exercise.title,
         checks=tuple(_counted(result, spec, cases) for result, spec in zip(checks, exercise.checks)),
-        seconds=time.monotonic() - started,
+        # The hidden cases' time is nobody's business: how long they took could carry their inputs out.
+        seconds=(public_end[0] if secret and public_end else time.monotonic()) - started,
         output=output,
     )
 

@@ -185,3 +185,36 @@ def test_with_hidden_cases_no_two_exercises_of_a_submission_run_at_once(pm, tmp_
     (first, start_a, end_a), (second, start_b, end_b) = sorted(spans, key=lambda span: span[1])
     assert (first, second) == ("polyfit", "rnn")
     assert end_a <= start_b, f"rnn started {end_a - start_b:.2f} s before polyfit's processes (hidden ones too) ended"
+
+
+def test_the_time_reported_for_an_exercise_leaves_its_hidden_cases_out(toy_pm, toy, tmp_path):  # noqa: F811
+    # A submission that takes longer on inputs it has not seen (the hidden ones) by an amount of its
+    # choosing would otherwise read those inputs back from the report's times.
+    public = {np.asarray(c.inputs["x"], dtype=np.float64).tobytes().hex() for c in make_cases(toy["toy_a"])["add_one"]}
+    slow = textwrap.dedent(
+        f"""
+        import time
+        import numpy as np
+        PUBLIC = {public!r}
+
+        def add_one(x):
+            if np.asarray(x, dtype=np.float64).tobytes().hex() not in PUBLIC:
+                time.sleep(0.9)
+            return np.asarray(x, dtype=np.float64) + 1.0
+
+        def total(x):
+            return float(np.sum(x))
+        """
+    )
+    quick = slow.replace("time.sleep(0.9)", "pass")
+    reports = {}
+    for name, source in (("slow", slow), ("quick", quick)):
+        folder = tmp_path / name
+        folder.mkdir()
+        reports[name] = _grade(toy_pm, toy, folder, source, secret=SECRET)
+    slow_a, quick_a = reports["slow"].exercises[0], reports["quick"].exercises[0]
+    assert slow_a.score == quick_a.score == slow_a.max_score  # the hidden cases pass, only slower
+    # Two hidden add_one cases at 0.9 s each: 1.8 s more if their time were counted.
+    assert slow_a.seconds < quick_a.seconds + 0.9, (slow_a.seconds, quick_a.seconds)
+    assert reports["slow"].seconds < reports["quick"].seconds + 0.9, (reports["slow"].seconds, reports["quick"].seconds)
+    assert _leftovers() == []

@@ -267,3 +267,50 @@ def test_the_zygote_refuses_a_plugin_that_imports_its_reference(tmp_path):
     )
     assert done.returncode == 2, done.stdout + done.stderr
     assert "leaky_pack.answers" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_ctrl_c_stops_a_run_at_once_and_leaves_nothing_running(tmp_path):
+    # Every file loops at import: uninterrupted, the run would take the import limit of each exercise.
+    import signal
+
+    submission = tmp_path / f"ctrl-c-{secrets.token_hex(4)}"
+    submission.mkdir()
+    for path in (ROOT / "exercises").glob("*.py"):
+        (submission / path.name).write_text("while True:\n    pass\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grader", "run", "--submission", str(submission)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "GRADER_CACHE": "off"},
+        start_new_session=True,
+    )
+    time.sleep(5)  # the first sandboxes of both frameworks are looping by now
+    interrupted = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    took = time.monotonic() - interrupted
+    assert process.returncode == 130 and "grader: interrupted" in err.decode(), err.decode()[-2000:]
+    assert took < 5, f"the grader went on for {took:.1f} s after Ctrl-C"
+    deadline = time.monotonic() + 5
+    while _labelled(str(submission)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _labelled(str(submission)) == [], "processes of the interrupted run are still alive"
+
+
+def _labelled(label: str) -> list[int]:
+    """Live (not zombie) processes whose command line holds ``label`` (zygotes and what they forked)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                command = f.read()
+            with open(f"/proc/{entry}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if label.encode() in command.split(b"\0") and state != "Z":
+            found.append(int(entry))
+    return found

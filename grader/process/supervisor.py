@@ -49,6 +49,7 @@ def run_exercise(
     deadline: float | None = None,
     judge: Callable[[tuple[int, int], Any], Any] | None = None,
     hidden: int | None = None,
+    public_done: Callable[[], None] | None = None,
 ) -> tuple[dict, str]:
     """Run every case of ``exercise``'s behavioural checks on the submission.
 
@@ -64,6 +65,8 @@ def run_exercise(
             that alone receive the seed, and whatever those print is
             discarded. The processes that run public cases (whose output and
             errors are shown) never hold a hidden input.
+        public_done: Called once the public cases are done, before any
+            hidden case runs.
 
     Returns:
         ``(outcomes, output)``: an :class:`Outcome` per ``(check index,
@@ -88,6 +91,8 @@ def run_exercise(
         phases = [(public, None, output), (secret, hidden, discarded)] if secret else [(public, None, output)]
         broken = None  # why the module cannot be imported: then the hidden cases are not tried again
         for phase, seed, printed in phases:
+            if seed is not None and public_done is not None:
+                public_done()
             pending = list(phase)
             if broken is not None or time.monotonic() >= stop_at:
                 _fail_all(pending, outcomes, "crashed" if broken else "timeout", broken or out_of_time)
