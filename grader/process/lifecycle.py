@@ -32,12 +32,17 @@ def die_with_parent() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def kill_and_reap(pid: int) -> None:
-    """SIGKILL a child process (if still there) and wait for it."""
+def kill_quietly(pid: int) -> None:
+    """SIGKILL ``pid`` (a process group if negative), if it is still there and ours to kill."""
     try:
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
+    except (ProcessLookupError, PermissionError):
         pass
+
+
+def kill_and_reap(pid: int) -> None:
+    """SIGKILL a child process (if still there) and wait for it."""
+    kill_quietly(pid)
     os.waitpid(pid, 0)
 
 

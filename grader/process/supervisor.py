@@ -23,7 +23,7 @@ from grader import policy
 from grader.checking.outcomes import Outcome
 from grader.exercise import Context, Exercise
 from grader.policy import group_memory_bytes
-from grader.process import cgroups, sandbox
+from grader.process import cgroups, lifecycle, sandbox
 from grader.process.channel import Budget, Closed, FrameReader, Timeout
 from grader.process.zygote import Zygote, ZygoteError, work_items
 from grader.text import utf8
@@ -253,10 +253,7 @@ def _kill(child: _Child, zygote: Zygote) -> None:
         # Without a PID namespace the student's process group is the next best net.
         for pid in (-child.inner, child.inner, child.pid):
             if pid:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+                lifecycle.kill_quietly(pid)
         status = zygote.wait(child.pid, 30.0)
         if status is None:
             raise ZygoteError(f"process {child.pid} did not die")

@@ -65,7 +65,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.exercise import Check, Context, Exercise
-from grader.process.lifecycle import die_with_parent, shield_memory
+from grader.process.lifecycle import die_with_parent, kill_quietly, shield_memory
 from grader.process.sandbox import Plan, select_hidden_modules
 
 START_LIMIT = 180.0  # importing torch on a loaded two-core machine
@@ -373,8 +373,8 @@ class Zygote:
         """Ask the zygote to fork the expected-values process before any sandbox (it does not wait).
 
         The request goes before the first spawn request: the zygote forks as
-        soon as it is ready, with torch imported and nothing else of the
-        students' loaded yet. ``fds`` are the child's ends of its pipes
+        soon as it is ready and has imported the exercises' preloaded
+        modules, with nothing of the students' loaded yet. ``fds`` are the child's ends of its pipes
         (requests in, frames out) and its standard error; the zygote only
         passes them on. The child is killed with :meth:`expected_pidfd`.
         """
@@ -512,11 +512,8 @@ def _close_all(fds: Sequence[int]) -> None:
 
 
 def _kill_quietly(pid: int) -> None:
-    if pid > 0:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+    if pid > 0:  # a pid the zygote sent: never 0 or -1 (this process group, every process)
+        kill_quietly(pid)
 
 
 # --- inside the zygote ---------------------------------------------------------
