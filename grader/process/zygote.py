@@ -71,6 +71,8 @@ from grader.process.sandbox import Plan, select_hidden_modules
 START_LIMIT = 180.0  # importing torch on a loaded two-core machine
 #: Seconds a spawn request may wait for its answer (the zygote may first finish importing preloaded modules).
 SPAWN_LIMIT = 30.0
+#: Seconds between two checks that a zygote the grader waits for is still alive.
+LIVENESS_STEP = 0.2
 
 #: Environment variables a zygote (and so every student process) inherits;
 #: everything else (tokens, secrets, CI settings) stays with the grader.
@@ -249,7 +251,7 @@ class Zygote:
     def _receive(self, timeout: float | None):
         """One message from the zygote and the descriptors that came with it; ``(None, [])`` after ``timeout``."""
         try:
-            if not select.select([self._socket], [], [], timeout)[0]:
+            if not self._wait_readable(timeout):
                 return None, []
             data, received, _, _ = recv_fds(self._socket, 1, socket.MSG_DONTWAIT)
         except (TimeoutError, BlockingIOError, InterruptedError):
@@ -269,6 +271,27 @@ class Zygote:
             _close_all(received)
             raise ZygoteError(str(message[1]) if len(message) > 1 else "the zygote failed")
         return message, received
+
+    def _wait_readable(self, timeout: float | None) -> bool:
+        """Wait for a message; whether one came before ``timeout``.
+
+        A datagram socket never reads as closed when its peer dies, so the
+        wait is cut into slices, and a zygote that exited with nothing left
+        to read is a failure at once (not after :data:`START_LIMIT`: a
+        plugin that kills the interpreter at import, or the out-of-memory
+        killer, would otherwise hold the grader for minutes).
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            step = LIVENESS_STEP if remaining is None else min(remaining, LIVENESS_STEP)
+            if select.select([self._socket], [], [], step)[0]:
+                return True
+            status = self._process.poll() if self.pid else None
+            if status is not None and not select.select([self._socket], [], [], 0)[0]:
+                raise ZygoteError(f"the {self.flavour} zygote stopped ({_exit_reason(status)})")
+            if remaining is not None and remaining <= step:
+                return False
 
     def _route(self, message: list, fds: list[int]) -> None:
         """File a message under the key its caller waits for (called with ``_mail`` held)."""
@@ -497,6 +520,16 @@ def recv_fds(sock: socket.socket, maxfds: int, flags: int = 0) -> tuple[bytes, l
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
     return data, list(fds), msg_flags, address
+
+
+def _exit_reason(status: int) -> str:
+    """A ``Popen.returncode`` in words."""
+    if status < 0:
+        try:
+            return f"killed by {signal.Signals(-status).name}"
+        except ValueError:
+            return f"killed by signal {-status}"
+    return f"exit status {status}"
 
 
 def _ints(values) -> bool:
