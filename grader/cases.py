@@ -79,7 +79,12 @@ def _draw(exercise: Exercise, check: Check, rng: np.random.Generator) -> list[Ca
 def preload(exercises) -> None:
     """Import the exercises' slow lazy modules once, before forking (imports only)."""
     for name in dict.fromkeys(m for e in exercises for m in e.preload):
-        try:
-            importlib.import_module(name)
-        except Exception:  # an optimisation only: the student's process will try again
-            pass
+        import_quietly(name)
+
+
+def import_quietly(name: str) -> None:
+    """Import module ``name``, if it can be: a preload is an optimisation only (the student's process tries again)."""
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass

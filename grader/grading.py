@@ -47,7 +47,13 @@ from grader.exercise import Check, Context, Exercise
 from grader.manager import collect_exercises
 from grader.policy import address_space_mb, device_for, expected_patience
 from grader.process import lifecycle, prestart, sandbox, supervisor, view
-from grader.process.expected import ReferenceProcess, can_fork_from_zygote, expected_values, reference_spec
+from grader.process.expected import (
+    ReferenceProcess,
+    References,
+    can_fork_from_zygote,
+    expected_values,
+    reference_spec,
+)
 from grader.process.zygote import Zygote, ZygoteError, import_path, label_for
 from grader.release import provenance, release_folder, shipped_expected
 from grader.results import ExerciseResult, Report, Session, without_paths
@@ -159,7 +165,7 @@ class Grader:
         self.workers = workers_per_lane(jobs)
         self._lanes: queue.SimpleQueue = queue.SimpleQueue()
         self._all: list[dict[str, Zygote]] = []
-        self._references: ReferenceProcess | None = None
+        self._references: ReferenceProcess | References | None = None
         try:
             self._plugins = {
                 flavour: {e.name: (e.plugin, _module_name(pm, e)) for e in self.exercises if e.framework == flavour}
@@ -194,7 +200,8 @@ class Grader:
             self._expected = _Expected(
                 self._references, None if self.release else store, computed, self.cases, self._hidden
             )
-            self._expected.ask("cpu", [e for e in computed if device_for(e, "cpu") == "cpu"])
+            # At once: the exercises that run on the CPU whatever the device (the others once it is known).
+            self._expected.ask("cpu", [e for e in computed if device_for(e, "cuda") == "cpu"])
             self._request, self._device = device, None
             self._device_lock = threading.Lock()
             if device == "cpu" or not any(e.framework == "torch" for e in self.exercises):
@@ -218,18 +225,19 @@ class Grader:
                 self._device = device
             return self._device
 
-    def _reference_process(self, computed: list[Exercise]) -> ReferenceProcess:
-        """The expected-values process: forked from the first torch zygote once it has imported torch.
+    def _reference_process(self, computed: list[Exercise]) -> ReferenceProcess | References:
+        """The expected-values processes: forked from the first torch zygote once it has imported torch.
 
-        It then shares that zygote's torch instead of importing its own (a
-        run's largest cost); without a torch zygote (numpy exercises only), it
-        is forked from this process and imports torch itself.
+        They then share that zygote's torch instead of importing their own (a
+        run's largest cost), one per group of exercises with the same
+        preloaded modules; without a torch zygote (numpy exercises only), a
+        single process is forked from this one and imports torch itself.
         """
         zygote = self._all[0].get("torch") if self._all else None
         if zygote is None or not can_fork_from_zygote() or not any(e.framework == "torch" for e in computed):
             return ReferenceProcess(computed, self.cases)  # it imports torch meanwhile
         plugins = {name: pair for flavour in self._plugins.values() for name, pair in flavour.items()}
-        return ReferenceProcess(computed, self.cases, zygote=zygote, plugins=plugins, hidden=self._hidden)
+        return References(computed, self.cases, zygote=zygote, plugins=plugins, hidden=self._hidden)
 
     def _lane(self) -> dict[str, Zygote]:
         path = import_path(self._exclude)
@@ -524,7 +532,9 @@ class _Expected:
     holding expected values here exposes nothing to them.
     """
 
-    def __init__(self, references: ReferenceProcess, store: Path | None, graded, cases: dict, hidden: dict) -> None:
+    def __init__(
+        self, references: ReferenceProcess | References, store: Path | None, graded, cases: dict, hidden: dict
+    ) -> None:
         self.lock = threading.Lock()  # lanes grade in threads
         self.locks: dict[str, threading.Lock] = {}
         self.values: dict[str, dict] = {}

@@ -1,14 +1,18 @@
-"""Compute expected values in a process that never runs student code.
+"""Compute expected values in processes that never run student code.
 
-The process is forked from the torch zygote right after that one has
-imported torch and the exercises' preloaded modules (it then shares their
-pages instead of importing them again, and the zygote does no parallel torch
-work before forking, so forking stays safe: see ``grader.process.zygote``),
-or, without a torch zygote, from the
-grader. It imports the reference and oracle modules itself, and streams one
-frame of plain data per exercise (first the ones a lane waits for: see
-``_Requests``). Forked from a zygote, it learns what to compute (the plugin
-modules, the hidden-case keys) on its own pipe, which the zygote never reads.
+With a torch zygote, there is one such process per group of exercises that
+preload the same modules (:class:`References`). Each is forked from the
+zygote right after that one has imported torch and the group's preloaded
+modules (it then shares their pages instead of importing them again, and the
+zygote does no parallel torch work before forking, so forking stays safe:
+see ``grader.process.zygote``). The groups with the fewest preloads come
+first: their values are computed while the zygote still imports the slow
+ones (``torch._dynamo`` for the optimizers). Without a torch zygote, a single
+process is forked from the grader. Each process imports the reference and
+oracle modules itself, and streams one frame of plain data per exercise
+(first the ones a lane waits for: see ``_Requests``). Forked from a zygote,
+it learns what to compute (the plugin modules, the hidden-case keys) on its
+own pipe, which the zygote never reads.
 """
 
 from __future__ import annotations
@@ -68,14 +72,15 @@ class ReferenceProcess:
     ) -> None:
         self._names: list[str] = []
         self._zygote = zygote
-        self._forked = False
+        self._exercises = [e.name for e in exercises]
+        self._preload = list(dict.fromkeys(name for e in exercises for name in e.preload))
+        self._fork: int | None = None  # the zygote's id for the fork request
         device_read, self._device_write = os.pipe()
         result_read, result_write = os.pipe()
         if zygote is not None:
             self.pid = 0  # the zygote's child: killed through the pidfd its zygote sends (see close)
             self._child_fds: list[int] = [device_read, result_write]
-            names = [e.name for e in exercises]
-            plugins, hidden = plugins or {}, hidden or {}
+            names, plugins, hidden = self._exercises, plugins or {}, hidden or {}
             init = {"plugins": {n: list(plugins[n]) for n in names}, "hidden": {n: hidden.get(n) for n in names}}
             self._tell(json.dumps(init) + "\n")  # small: the pipe holds it until the worker reads it
         else:
@@ -98,23 +103,36 @@ class ReferenceProcess:
         self._asked_all = False
         self._wanted: set[str] = set()
 
-    def request(self, device: str, names: Sequence[str]) -> None:
+    def request(self, device: str, names: Sequence[str], *, fork: bool = True) -> None:
         """Ask the worker for the expected values of ``names`` on ``device`` (it starts at once).
 
         May be called several times (numpy exercises before the torch
         device is known, say); :meth:`done_asking` ends the requests.
+
+        Args:
+            fork: A worker that its zygote forks is asked for at once;
+                otherwise only by :meth:`fork`.
         """
         self._names += [name for name in names if name not in self._names]
         self._tell(f"{device}\t{','.join(names)}\n")
-        if names and self._child_fds:
+        if fork:
+            self.fork()
+
+    @property
+    def asked(self) -> bool:
+        """Whether anything was asked for."""
+        return bool(self._names)
+
+    def fork(self) -> None:
+        """Have the zygote fork the worker, if it was asked for something and not forked yet."""
+        if self._names and self._child_fds:
             self._fork_from_zygote()
 
     def _fork_from_zygote(self) -> None:
         """Have the zygote fork the worker, handing it the worker's ends of the pipes (and standard error)."""
         fds, self._child_fds = self._child_fds, []
         try:
-            self._zygote.fork_expected([*fds, 2])
-            self._forked = True
+            self._fork = self._zygote.fork_expected([*fds, 2], self._preload)
         except OSError:  # the zygote is gone: reading the worker's frames says so
             pass
         finally:
@@ -185,10 +203,10 @@ class ReferenceProcess:
         if self.pid:
             kill_and_reap(self.pid)
             self.pid = 0
-        if self._forked:
-            pidfd = self._zygote.expected_pidfd(wait=final)
+        if self._fork is not None:
+            pidfd = self._zygote.expected_pidfd(self._fork, wait=final)
             if pidfd is not None or final:
-                self._forked = False
+                self._fork = None
                 _kill_zygote_child(pidfd)
         for fd in self._child_fds:
             os.close(fd)
@@ -200,6 +218,93 @@ class ReferenceProcess:
             os.close(self._reader.fd)
         except OSError:
             pass
+
+
+class References:
+    """A run's expected values from torch-zygote-forked workers, one per preload group.
+
+    Exercises that preload the same modules share a worker
+    (:func:`preload_groups`); the zygote forks the workers in that order,
+    each once it has imported its group's modules, so the first groups'
+    values are computed while the zygote still imports the next group's.
+    The interface is :class:`ReferenceProcess`'s: each call goes to the
+    workers of the exercises it names.
+
+    The workers are forked in group order: a worker asked for waits while
+    an earlier group may still be asked for (numpy exercises are asked for
+    at once, torch ones once the device is known), since the zygote would
+    otherwise import its modules first and make the earlier groups wait
+    for them. A worker whose values someone waits for is forked at once.
+
+    Args:
+        exercises: The exercises it may be asked for.
+        cases, zygote, plugins, hidden: As for :class:`ReferenceProcess`.
+    """
+
+    def __init__(self, exercises: Sequence[Exercise], cases: dict, *, zygote: Any, plugins: dict, hidden: dict) -> None:
+        self._workers: list[ReferenceProcess] = []
+        self._of: dict[str, ReferenceProcess] = {}
+        self._asked_all = False
+        try:
+            for group in preload_groups(exercises):
+                worker = ReferenceProcess(group, cases, zygote=zygote, plugins=plugins, hidden=hidden)
+                self._workers.append(worker)
+                self._of.update((e.name, worker) for e in group)
+        except BaseException:
+            self.close()
+            raise
+
+    def request(self, device: str, names: Sequence[str]) -> None:
+        """Ask for ``names`` on ``device``: each group's worker (forked at its first request) for its own."""
+        for worker in self._workers:
+            mine = [name for name in names if self._of.get(name) is worker]
+            if mine:
+                worker.request(device, mine, fork=False)
+        self._fork_in_order()
+
+    def _fork_in_order(self, waited_for: ReferenceProcess | None = None) -> None:
+        """Fork the workers asked for, in group order, up to the first group that may still be asked for.
+
+        ``waited_for`` is forked in any case: its values are needed now.
+        """
+        blocked = False
+        for worker in self._workers:
+            if not worker.asked:
+                blocked = blocked or not self._asked_all
+            elif not blocked or worker is waited_for:
+                worker.fork()
+
+    def done_asking(self) -> None:
+        """No more requests: each worker exits once it has answered its own."""
+        self._asked_all = True
+        self._fork_in_order()
+        for worker in self._workers:
+            worker.done_asking()
+
+    def frame(self, name: str, deadline: float) -> dict:
+        """The frame for exercise ``name``, from its group's worker (see :meth:`ReferenceProcess.frame`)."""
+        worker = self._of.get(name)
+        if worker is None:
+            return {"error": "the reference process was not asked for it"}
+        self._fork_in_order(waited_for=worker)
+        return worker.frame(name, deadline)
+
+    def close(self, final: bool = True) -> None:
+        """Stop every worker and reap it (see :meth:`ReferenceProcess.close`)."""
+        for worker in self._workers:
+            worker.close(final)
+
+
+def preload_groups(exercises: Sequence[Exercise]) -> list[list[Exercise]]:
+    """``exercises`` grouped by the modules they preload, the groups with the fewest modules first.
+
+    A numpy exercise's preloads count too: its oracles may use torch (the
+    optimizers' do), and they run in the expected-values process.
+    """
+    groups: dict[frozenset[str], list[Exercise]] = {}
+    for exercise in exercises:
+        groups.setdefault(frozenset(exercise.preload), []).append(exercise)
+    return [groups[key] for key in sorted(groups, key=lambda key: (len(key), sorted(key)))]
 
 
 def _kill_zygote_child(pidfd: int | None) -> None:

@@ -16,11 +16,11 @@ refuses to go on if a plugin pulled a reference or oracle module in (or, for
 numpy exercises, torch), and then forks one sandbox per request; several
 may run at once. A torch zygote imports torch first, before it reads what to
 load, so that the grader may start it before loading its own plugins (see
-``grader.process.prestart``). The torch exercises' preloaded modules (slow
-lazy imports) are imported all at once before the expected-values process is
-forked (it then shares them); without one, just before the first sandbox that
-needs them, or earlier, one exercise's at a time, whenever the zygote has no
-request to answer.
+``grader.process.prestart``). A torch exercise's preloaded modules (slow
+lazy imports) are imported before the expected-values process that computes
+its values is forked (it then shares them); otherwise just before the first
+sandbox that needs them, or earlier, one exercise's at a time and the
+fewest first, whenever the zygote has no request to answer.
 
 There are two flavours: ``"torch"`` and ``"numpy"``. A numpy exercise's
 zygote never imports torch, so its student processes cannot reach torch in
@@ -37,10 +37,12 @@ whatever else it is doing: requests from several threads may be in flight,
 and :class:`Zygote` hands each answer to the thread that waits for it. The
 zygote also says ``("preloaded", [exercise, ...])`` once it holds those
 exercises' preloaded modules (the grader then starts them first). The torch
-zygote's first request may instead be ``("expected",)`` with the
-expected-values process's pipes and standard error: it forks that process
-(see ``grader.process.expected``), which then shares its torch and preloaded
-modules, and answers ``("forked", pid)`` with a pidfd of it.
+zygote's first requests may instead be ``("expected", id, [module, ...])``
+with an expected-values process's pipes and standard error: it imports those
+modules (its exercises' preloads), forks that process (see
+``grader.process.expected``), which then shares its torch and those modules,
+and answers ``("forked", id, pid)`` with a pidfd of it, or ``("refused", id,
+reason)`` once a sandbox exists.
 """
 
 from __future__ import annotations
@@ -188,8 +190,7 @@ class Zygote:
         self._boot_write: int | None = boot_write
         self.device_info: dict | None = None
         self._ready = False
-        self._forking = False  # asked to fork the expected-values process, answer not read yet
-        self._expected_pidfd: int | None = None
+        self._forks: set[int] = set()  # expected-values processes asked for whose answer was not taken
         self._starting = threading.RLock()  # the start messages are read once, by one thread
         self._mail = threading.Condition()  # guards everything below
         self._mailbox: dict[tuple, tuple[list, list[int]]] = {}  # messages read, by the key their caller waits on
@@ -298,8 +299,8 @@ class Zygote:
         kind = message[0]
         if kind in ("device", "ready") and len(message) == 2:
             self._mailbox[(kind,)] = (message, fds)
-        elif kind in ("forked", "refused"):
-            self._mailbox[("forked",)] = (message, fds)
+        elif kind in ("forked", "refused") and len(message) == 3 and type(message[1]) is int:
+            self._mailbox[("forked", message[1])] = (message, fds)
         elif kind == "spawned" and len(message) == 3 and _ints(message[1:]):
             pid, rid = message[1], message[2]
             if rid in self._abandoned:  # its caller gave up waiting: kill it, forget its exit
@@ -392,39 +393,46 @@ class Zygote:
                 raise ZygoteError(f"the {self.flavour} zygote did not start")
             self._ready = True
 
-    def fork_expected(self, fds: Sequence[int]) -> None:
-        """Ask the zygote to fork the expected-values process before any sandbox (it does not wait).
+    def fork_expected(self, fds: Sequence[int], preload: Sequence[str]) -> int:
+        """Ask the zygote to fork an expected-values process before any sandbox (it does not wait).
 
-        The request goes before the first spawn request: the zygote forks as
-        soon as it is ready and has imported the exercises' preloaded
-        modules, with nothing of the students' loaded yet. ``fds`` are the child's ends of its pipes
+        The requests go before the first spawn request: the zygote forks as
+        soon as it is ready and has imported the modules ``preload`` (those
+        of the exercises that process computes), with nothing of the
+        students' loaded yet. ``fds`` are the child's ends of its pipes
         (requests in, frames out) and its standard error; the zygote only
         passes them on. The child is killed with :meth:`expected_pidfd`.
-        """
-        socket.send_fds(self._socket, [pickle.dumps(("expected",))], list(fds))
-        self._forking = True
 
-    def expected_pidfd(self, wait: bool = True) -> int | None:
-        """A pidfd of the expected-values process this zygote forked (the caller closes it); ``None``: none.
-
-        With ``wait``, waits for the zygote's answer if not read yet (it
-        comes once the zygote is ready); otherwise takes it only if it has
-        arrived already.
+        Returns:
+            The request's id, for :meth:`expected_pidfd`.
         """
-        if self._forking:
-            try:
-                message, fds = self._take(("forked",), START_LIMIT if wait else 0)
-            except ZygoteError:
-                return None
-            if message is None and not wait:
-                return None
-            self._forking = False
-            if message is None or message[0] != "forked" or len(fds) != 1:
-                _close_all(fds)
-                return None
-            self._expected_pidfd = fds[0]
-        pidfd, self._expected_pidfd = self._expected_pidfd, None
-        return pidfd
+        with self._mail:
+            rid = next(self._requests)
+        socket.send_fds(self._socket, [pickle.dumps(("expected", rid, list(preload)))], list(fds))
+        self._forks.add(rid)
+        return rid
+
+    def expected_pidfd(self, rid: int, wait: bool = True) -> int | None:
+        """A pidfd of the expected-values process forked for request ``rid`` (the caller closes it).
+
+        ``None``: none was forked (or its answer was taken already). With
+        ``wait``, waits for the zygote's answer if not read yet (it comes
+        once the zygote is ready and has imported that process's
+        preloads); otherwise takes it only if it has arrived already.
+        """
+        if rid not in self._forks:
+            return None
+        try:
+            message, fds = self._take(("forked", rid), START_LIMIT if wait else 0)
+        except ZygoteError:
+            return None
+        if message is None and not wait:
+            return None
+        self._forks.discard(rid)
+        if message is None or message[0] != "forked" or len(fds) != 1:
+            _close_all(fds)
+            return None
+        return fds[0]
 
     def ready_for(self, exercise: Exercise) -> bool:
         """Whether a sandbox for ``exercise`` can be forked without first importing its preloaded modules."""
@@ -498,9 +506,6 @@ class Zygote:
         if self._boot_write is not None:
             os.close(self._boot_write)
             self._boot_write = None
-        if self._expected_pidfd is not None:
-            os.close(self._expected_pidfd)
-            self._expected_pidfd = None
         with self._mail:
             for _, fds in self._mailbox.values():
                 _close_all(fds)
@@ -626,11 +631,6 @@ def _preload_for(exercise: Exercise) -> bool:  # pragma: no cover - runs in the 
     return True
 
 
-def _preload_rest(exercises: dict) -> list[str]:  # pragma: no cover - runs in the zygote
-    """Import every exercise's preloaded modules (they are imports only); the exercises newly done."""
-    return [exercise.name for exercise in exercises.values() if _preload_for(exercise)]
-
-
 def _unloaded(exercises: dict) -> list[Exercise]:  # pragma: no cover - runs in the zygote
     return [e for e in exercises.values() if e.framework == "torch" and e.name not in _PRELOADED]
 
@@ -641,11 +641,28 @@ def _preload_next(exercises: dict) -> list[str]:  # pragma: no cover - runs in t
     First every exercise whose preloaded modules are imported already (for
     another exercise): that costs nothing. Otherwise the next exercise's
     imports: one exercise's at a time, so that a request waits for one
-    exercise's imports at most.
+    exercise's imports at most, and the exercise with the fewest first
+    (those are the quickest to make ready, and the expected-values
+    processes are forked in that order too).
     """
-    waiting = _unloaded(exercises)
-    free = [e for e in waiting if all(name in sys.modules for name in e.preload)]
-    return [e.name for e in free or waiting[:1] if _preload_for(e)]
+    return _ready(exercises) or [
+        e.name for e in sorted(_unloaded(exercises), key=lambda e: len(e.preload))[:1] if _preload_for(e)
+    ]
+
+
+def _ready(exercises: dict) -> list[str]:  # pragma: no cover - runs in the zygote
+    """The exercises not reported yet whose preloaded modules are all imported (reported now)."""
+    return [e.name for e in _unloaded(exercises) if all(name in sys.modules for name in e.preload) and _preload_for(e)]
+
+
+def _import_preloads(modules: list[str]) -> None:  # pragma: no cover - runs in the zygote
+    """Import ``modules`` (an expected-values process's preloads) before forking that process."""
+    from grader.cases import import_quietly
+
+    if any(name not in sys.modules for name in modules):
+        for name in modules:
+            import_quietly(name)
+        _freeze()
 
 
 class _Reaper:  # pragma: no cover - runs in the zygote
@@ -790,22 +807,25 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
         except OSError:
             return
         served = True
-        if data and len(fds) == 3 and pickle.loads(data) == ("expected",):
+        request = pickle.loads(data) if data else None
+        if len(fds) == 3 and isinstance(request, tuple) and len(request) == 3 and request[0] == "expected":
+            _, rid, modules = request
             if _SPAWNED:  # never from a zygote that has forked a sandbox: the grader asks before
                 for fd in fds:
                     os.close(fd)
-                _send(sock, "refused", "a sandbox was forked already")
+                _send(sock, "refused", rid, "a sandbox was forked already")
             else:
-                # Every preloaded module first: the expected-values process then shares them instead of
-                # importing them again (about a CPU-second). Imports only: forking stays safe.
-                done = _preload_rest(exercises)
+                # Its exercises' preloaded modules first: the process then shares them instead of
+                # importing them again (about a CPU-second in all). Imports only: forking stays safe.
+                _import_preloads(modules)
+                done = _ready(exercises)
                 if done:
                     _send(sock, "preloaded", done)
-                _fork_expected(sock, fds)
+                _fork_expected(sock, fds, rid)
             continue
         if not data or len(fds) != 2:
             return
-        rid, name, offset, filename, ctx, plan, hidden = pickle.loads(data)
+        rid, name, offset, filename, ctx, plan, hidden = request
         exercise = exercises[name]
         _SPAWNED.append(name)
         if _preload_for(exercise):
@@ -841,8 +861,8 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
         reaper()  # it may have exited already
 
 
-def _fork_expected(sock: socket.socket, fds: list[int]) -> None:  # pragma: no cover - runs in the zygote
-    """Fork the expected-values process: torch is imported, no sandbox exists yet, no torch work was done.
+def _fork_expected(sock: socket.socket, fds: list[int], rid: int) -> None:  # pragma: no cover - in the zygote
+    """Fork an expected-values process: torch is imported, no sandbox exists yet, no torch work was done.
 
     The child gets the grader's pipes and learns everything else (which
     references, the hidden-case keys) from the grader on them: the zygote
@@ -865,5 +885,5 @@ def _fork_expected(sock: socket.socket, fds: list[int]) -> None:  # pragma: no c
     _REAPER[0]()  # in case it exited before it was listed
     for fd in fds:
         os.close(fd)
-    socket.send_fds(sock, [json.dumps(["forked", pid]).encode()], [pidfd])
+    socket.send_fds(sock, [json.dumps(["forked", rid, pid]).encode()], [pidfd])
     os.close(pidfd)

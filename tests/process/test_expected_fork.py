@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from grader import grading
 from grader.grading import Grader
 from grader.manager import collect_exercises, get_plugin_manager
 from grader.process import expected
@@ -79,14 +80,19 @@ def test_the_torch_zygote_forks_it_and_its_values_are_the_graders_own(catalog, k
     grader = Grader(pm, exercises, "auto", exclude=(tmp_path,), secret=SECRET)
     try:
         zygote = grader._all[0]["torch"]
-        assert grader._references._zygote is zygote
+        assert [worker._zygote for worker in grader._references._workers] == [zygote, zygote]
         deadline = time.monotonic() + 300
         values = {"polyfit": grader._expected.get("polyfit", deadline)}  # asked for at once (numpy)
-        worker = _children(zygote.pid)
-        assert len(worker) == 1  # no sandbox yet: the zygote's only child is the expected-values process
-        assert not worker & _children(os.getpid())  # not the grader's
+        workers = _children(zygote.pid)
+        assert len(workers) == 1  # no sandbox yet: the zygote's only child is the first group's worker
         assert grader.device == "cpu" or grader.device == "cuda"
         values["pooling"] = grader._expected.get("pooling", deadline)
+        # pooling preloads symbolic_shapes, polyfit nothing: a second worker, forked once the device was known
+        # (the first may have exited by now: it has answered everything it was asked)
+        second = _children(zygote.pid) - workers
+        assert len(second) == 1
+        workers |= second
+        assert not workers & _children(os.getpid())  # not the grader's
         assert not any("error" in found for found in values.values())
         # The same values as a worker forked from the grader, which gets the grader's own cases
         # (hidden ones included: the zygote-forked worker draws them from the keys it was sent).
@@ -102,8 +108,9 @@ def test_the_torch_zygote_forks_it_and_its_values_are_the_graders_own(catalog, k
             assert any(case.hidden for cases in grader.cases["pooling"].values() for case in cases)
     finally:
         grader.close()
-    assert len(killed) == 1  # the grader got its pidfd (the worker may have finished and exited before)
-    assert _gone(worker.pop())  # gone, and reaped by its zygote: not even a zombie is left
+    # The grader got both pidfds (-1: that worker had exited and been reaped before)
+    assert len(killed) == 2 and set(killed) - {-1} <= workers
+    assert all(_gone(pid) for pid in workers)  # gone, and reaped by their zygote: not even a zombie is left
 
 
 def test_closing_before_the_zygote_has_forked_leaves_nothing(catalog, killed, tmp_path):
@@ -111,6 +118,23 @@ def test_closing_before_the_zygote_has_forked_leaves_nothing(catalog, killed, tm
     grader = Grader(pm, exercises, "auto", exclude=(tmp_path,))
     zygote = grader._all[0]["torch"].pid
     grader.close()  # the zygote is still importing torch: its answer is waited for, then the worker killed
-    assert len(killed) == 1 and killed[0] > 0  # asked for polyfit's values at once: forked, and not done
+    # Only polyfit's group was asked for (at once: numpy); pooling's waits for the device, never resolved here.
+    assert len(killed) == 1 and killed[0] > 0  # forked, and not done
     assert _gone(killed[0])
     assert _gone(zygote)
+
+
+def test_torch_exercises_are_asked_for_on_the_runs_device_and_numpy_ones_at_once(catalog, monkeypatch, tmp_path):
+    # A CUDA run computes a torch exercise's expected values on CUDA too (and caches them under that device);
+    # only numpy exercises, which run on the CPU whatever the device, are asked for before it is known.
+    pm, exercises = catalog
+    asked: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(expected.References, "request", lambda self, device, names: asked.append((device, names)))
+    monkeypatch.setattr(grading, "_device", lambda request, zygote: "cuda")
+    grader = Grader(pm, exercises, "auto", exclude=(tmp_path,))
+    try:
+        assert asked == [("cpu", ["polyfit"])]
+        assert grader.device == "cuda"
+        assert asked == [("cpu", ["polyfit"]), ("cuda", ["pooling"])]
+    finally:
+        grader.close()
