@@ -375,10 +375,11 @@ class _Lane:
     """One submission's exercises on one lane, results in declaration order.
 
     With hidden cases, every exercise runs in one thread, one after the
-    other (see ``Grader.one_at_a_time``). Otherwise the numpy exercises run
-    one after the other in a thread of their own (they run while the torch
-    zygote imports torch), and the torch exercises
-    run in up to ``grader.workers`` threads at once, each sandbox forked by
+    other (see ``Grader.one_at_a_time``). Otherwise the numpy exercises and
+    the torch exercises each run in up to ``grader.workers`` threads at
+    once (the numpy ones while the torch zygote imports torch; and one that
+    waits for its expected values, such as optim's, which need
+    ``torch._dynamo``, holds up no other). Each torch sandbox is forked by
     the one torch zygote: a thread takes first an exercise the zygote can
     fork at once (its preloaded modules imported, or none needed), so that
     those run while the zygote imports the others' modules.
@@ -430,7 +431,7 @@ class _Lane:
         else:
             for flavour in ("numpy", "torch"):
                 group = [e for e in chosen if e.framework == flavour]
-                count = min(len(group), grader.workers if flavour == "torch" else 1)
+                count = min(len(group), grader.workers)
                 zygote = lane.get(flavour) if count > 1 else None
                 self.workers += [
                     threading.Thread(target=work, args=(flavour, group, zygote), daemon=True) for _ in range(count)

@@ -2,12 +2,12 @@
 
 With a torch zygote, there is one such process per group of exercises that
 preload the same modules (:class:`References`). Each is forked from the
-zygote right after that one has imported torch and the group's preloaded
+zygote as soon as that one has imported torch and the group's preloaded
 modules (it then shares their pages instead of importing them again, and the
-zygote does no parallel torch work before forking, so forking stays safe:
-see ``grader.process.zygote``). The groups with the fewest preloads come
-first: their values are computed while the zygote still imports the slow
-ones (``torch._dynamo`` for the optimizers). Without a torch zygote, a single
+zygote does no torch work, so forking stays safe: see
+``grader.process.zygote``). The groups with the fewest preloads come first:
+their values are computed while the zygote still imports the slow ones
+(``torch._dynamo`` for the optimizers). Without a torch zygote, a single
 process is forked from the grader. Each process imports the reference and
 oracle modules itself, and streams one frame of plain data per exercise
 (first the ones a lane waits for: see ``_Requests``). Forked from a zygote,
@@ -103,29 +103,15 @@ class ReferenceProcess:
         self._asked_all = False
         self._wanted: set[str] = set()
 
-    def request(self, device: str, names: Sequence[str], *, fork: bool = True) -> None:
+    def request(self, device: str, names: Sequence[str]) -> None:
         """Ask the worker for the expected values of ``names`` on ``device`` (it starts at once).
 
         May be called several times (numpy exercises before the torch
         device is known, say); :meth:`done_asking` ends the requests.
-
-        Args:
-            fork: A worker that its zygote forks is asked for at once;
-                otherwise only by :meth:`fork`.
         """
         self._names += [name for name in names if name not in self._names]
         self._tell(f"{device}\t{','.join(names)}\n")
-        if fork:
-            self.fork()
-
-    @property
-    def asked(self) -> bool:
-        """Whether anything was asked for."""
-        return bool(self._names)
-
-    def fork(self) -> None:
-        """Have the zygote fork the worker, if it was asked for something and not forked yet."""
-        if self._names and self._child_fds:
+        if names and self._child_fds:
             self._fork_from_zygote()
 
     def _fork_from_zygote(self) -> None:
@@ -224,17 +210,12 @@ class References:
     """A run's expected values from torch-zygote-forked workers, one per preload group.
 
     Exercises that preload the same modules share a worker
-    (:func:`preload_groups`); the zygote forks the workers in that order,
-    each once it has imported its group's modules, so the first groups'
-    values are computed while the zygote still imports the next group's.
+    (:func:`preload_groups`); the zygote forks each worker once it has
+    imported its group's modules, the smallest sets first, so the first
+    groups' values are computed while the zygote still imports the next
+    group's (and forks sandboxes meanwhile).
     The interface is :class:`ReferenceProcess`'s: each call goes to the
     workers of the exercises it names.
-
-    The workers are forked in group order: a worker asked for waits while
-    an earlier group may still be asked for (numpy exercises are asked for
-    at once, torch ones once the device is known), since the zygote would
-    otherwise import its modules first and make the earlier groups wait
-    for them. A worker whose values someone waits for is forked at once.
 
     Args:
         exercises: The exercises it may be asked for.
@@ -244,7 +225,6 @@ class References:
     def __init__(self, exercises: Sequence[Exercise], cases: dict, *, zygote: Any, plugins: dict, hidden: dict) -> None:
         self._workers: list[ReferenceProcess] = []
         self._of: dict[str, ReferenceProcess] = {}
-        self._asked_all = False
         try:
             for group in preload_groups(exercises):
                 worker = ReferenceProcess(group, cases, zygote=zygote, plugins=plugins, hidden=hidden)
@@ -259,25 +239,10 @@ class References:
         for worker in self._workers:
             mine = [name for name in names if self._of.get(name) is worker]
             if mine:
-                worker.request(device, mine, fork=False)
-        self._fork_in_order()
-
-    def _fork_in_order(self, waited_for: ReferenceProcess | None = None) -> None:
-        """Fork the workers asked for, in group order, up to the first group that may still be asked for.
-
-        ``waited_for`` is forked in any case: its values are needed now.
-        """
-        blocked = False
-        for worker in self._workers:
-            if not worker.asked:
-                blocked = blocked or not self._asked_all
-            elif not blocked or worker is waited_for:
-                worker.fork()
+                worker.request(device, mine)
 
     def done_asking(self) -> None:
         """No more requests: each worker exits once it has answered its own."""
-        self._asked_all = True
-        self._fork_in_order()
         for worker in self._workers:
             worker.done_asking()
 
@@ -286,7 +251,6 @@ class References:
         worker = self._of.get(name)
         if worker is None:
             return {"error": "the reference process was not asked for it"}
-        self._fork_in_order(waited_for=worker)
         return worker.frame(name, deadline)
 
     def close(self, final: bool = True) -> None:

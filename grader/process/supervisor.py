@@ -148,8 +148,9 @@ def _collect(
         frame = child.reader.read(min(stop_at, time.monotonic() + policy.IMPORT_LIMIT))
         if not (isinstance(frame, dict) and frame.get("kind") == "import"):
             raise Closed("sent an unexpected message")
-    except Timeout:
-        _fail_all(pending, outcomes, "timeout", f"importing your module took longer than {policy.IMPORT_LIMIT:g} s")
+    except Timeout:  # cut by the import limit, or by the exercise's (or the submission's) time running out
+        slow = f"importing your module took longer than {policy.IMPORT_LIMIT:g} s"
+        _fail_all(pending, outcomes, "timeout", out_of_time if time.monotonic() >= stop_at else slow)
         return "import"
     except Closed as exc:
         _fail_all(pending, outcomes, "crashed", _death(child, zygote, "while being imported", str(exc)))

@@ -30,19 +30,21 @@ Protocol, over a datagram socket (JSON from the zygote: the grader never
 unpickles what another process wrote): the zygote first sends ``("device", {...})``
 (torch flavour: what CUDA/MPS it sees) or ``("error", message)``, then
 ``("ready", {})``. Each spawn request ``(id, name, offset, filename, ctx, plan,
-hidden)`` comes with the output file's descriptor and the source text's; the
+hidden)`` (``hidden``: whether to run the hidden cases) comes with the output
+file's descriptor and that of a file holding the hidden-case key and the
+source text, which only the forked child reads; the
 zygote answers ``("spawned", pid, id)`` with the read end of the result pipe
 right after forking, and ``("exited", pid, status)`` when that sandbox ends,
 whatever else it is doing: requests from several threads may be in flight,
 and :class:`Zygote` hands each answer to the thread that waits for it. The
 zygote also says ``("preloaded", [exercise, ...])`` once it holds those
 exercises' preloaded modules (the grader then starts them first). The torch
-zygote's first requests may instead be ``("expected", id, [module, ...])``
-with an expected-values process's pipes and standard error: it imports those
-modules (its exercises' preloads), forks that process (see
-``grader.process.expected``), which then shares its torch and those modules,
-and answers ``("forked", id, pid)`` with a pidfd of it, or ``("refused", id,
-reason)`` once a sandbox exists.
+zygote also takes ``("expected", id, [module, ...])`` with an
+expected-values process's pipes and standard error: once it has imported
+those modules (that process's exercises' preloads; meanwhile it answers
+spawn requests), it forks that process (see ``grader.process.expected``),
+which then shares its torch and those modules, and answers ``("forked", id,
+pid)`` with a pidfd of it.
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ from grader.process.sandbox import Plan, select_hidden_modules
 START_LIMIT = 180.0  # importing torch on a loaded two-core machine
 #: Seconds a spawn request may wait for its answer (the zygote may first finish importing preloaded modules).
 SPAWN_LIMIT = 30.0
+#: Seconds without a request after which a zygote starts its next idle import.
+IDLE_GRACE = 0.05
 #: Seconds between two checks that a zygote the grader waits for is still alive.
 LIVENESS_STEP = 0.2
 
@@ -299,7 +303,7 @@ class Zygote:
         kind = message[0]
         if kind in ("device", "ready") and len(message) == 2:
             self._mailbox[(kind,)] = (message, fds)
-        elif kind in ("forked", "refused") and len(message) == 3 and type(message[1]) is int:
+        elif kind == "forked" and len(message) == 3 and type(message[1]) is int:
             self._mailbox[("forked", message[1])] = (message, fds)
         elif kind == "spawned" and len(message) == 3 and _ints(message[1:]):
             pid, rid = message[1], message[2]
@@ -394,12 +398,11 @@ class Zygote:
             self._ready = True
 
     def fork_expected(self, fds: Sequence[int], preload: Sequence[str]) -> int:
-        """Ask the zygote to fork an expected-values process before any sandbox (it does not wait).
+        """Ask the zygote to fork an expected-values process (it does not wait).
 
-        The requests go before the first spawn request: the zygote forks as
-        soon as it is ready and has imported the modules ``preload`` (those
-        of the exercises that process computes), with nothing of the
-        students' loaded yet. ``fds`` are the child's ends of its pipes
+        The zygote forks as soon as it is ready and has imported the modules
+        ``preload`` (those of the exercises that process computes); until
+        then it answers spawn requests. ``fds`` are the child's ends of its pipes
         (requests in, frames out) and its standard error; the zygote only
         passes them on. The child is killed with :meth:`expected_pidfd`.
 
@@ -453,11 +456,13 @@ class Zygote:
 
         The source text travels in an unlinked file that only the forked
         child reads: the zygote itself never holds a submission, so one
-        student's code never finds another's in its inherited memory.
+        student's code never finds another's in its inherited memory. So
+        does the hidden-case key (the zygote learns only whether there is
+        one): a later sandbox, whose output is shown, never inherits it.
         Several threads may spawn (and wait) at once: each answer reaches its caller.
 
         Args:
-            hidden: The exercise's hidden-case seed: the child runs the
+            hidden: The exercise's hidden-case key: the child runs the
                 hidden cases only (and only it ever generates them); ``None``
                 runs the public cases. A process that holds hidden inputs is
                 never one whose output, errors or values are shown.
@@ -468,8 +473,9 @@ class Zygote:
         self._wait_ready()
         with self._mail:
             rid = next(self._requests)
-        request = pickle.dumps((rid, name, offset, filename, ctx, plan, hidden))
+        request = pickle.dumps((rid, name, offset, filename, ctx, plan, hidden is not None))
         with tempfile.TemporaryFile() as text:
+            text.write(f"{'' if hidden is None else int(hidden)}\n".encode())  # the key's line, then the source
             text.write(source.encode("utf-8", "surrogatepass"))
             text.flush()
             socket.send_fds(self._socket, [request], [output_fd, text.fileno()])
@@ -597,8 +603,10 @@ def _same_torch(origin: str | None) -> None:  # pragma: no cover - runs in the z
 
 #: Exercises whose preloaded modules the zygote has imported (or tried to).
 _PRELOADED: set[str] = set()
-#: Exercises the zygote has forked a sandbox for.
-_SPAWNED: list[str] = []
+#: Modules the zygote has tried to import as preloads (one that failed is not tried again).
+_TRIED: set[str] = set()
+#: Expected-values processes asked for whose preloaded modules are not all imported yet: (id, modules, fds).
+_DEFERRED: list[tuple[int, list[str], list[int]]] = []
 #: Sandboxes not reaped yet: pid -> whether the grader was told of it (its exit is reported only then).
 _SANDBOXES: dict[int, bool] = {}
 #: Children reaped without a word: the expected-values process.
@@ -620,14 +628,10 @@ def _preload_for(exercise: Exercise) -> bool:  # pragma: no cover - runs in the 
 
     Returns whether it was not done yet (the grader is then told).
     """
-    from grader.cases import preload
-
     if exercise.framework != "torch" or exercise.name in _PRELOADED:
         return False
     _PRELOADED.add(exercise.name)  # once, even if an import fails (the student's process tries again)
-    if any(name not in sys.modules for name in exercise.preload):
-        preload([exercise])
-        _freeze()
+    _import_preloads(exercise.preload)
     return True
 
 
@@ -635,34 +639,44 @@ def _unloaded(exercises: dict) -> list[Exercise]:  # pragma: no cover - runs in 
     return [e for e in exercises.values() if e.framework == "torch" and e.name not in _PRELOADED]
 
 
-def _preload_next(exercises: dict) -> list[str]:  # pragma: no cover - runs in the zygote
-    """One step of the zygote's idle work; the exercises it made ready.
-
-    First every exercise whose preloaded modules are imported already (for
-    another exercise): that costs nothing. Otherwise the next exercise's
-    imports: one exercise's at a time, so that a request waits for one
-    exercise's imports at most, and the exercise with the fewest first
-    (those are the quickest to make ready, and the expected-values
-    processes are forked in that order too).
-    """
-    return _ready(exercises) or [
-        e.name for e in sorted(_unloaded(exercises), key=lambda e: len(e.preload))[:1] if _preload_for(e)
-    ]
+def _imported(modules) -> bool:  # pragma: no cover - runs in the zygote
+    return all(name in sys.modules or name in _TRIED for name in modules)
 
 
-def _ready(exercises: dict) -> list[str]:  # pragma: no cover - runs in the zygote
-    """The exercises not reported yet whose preloaded modules are all imported (reported now)."""
-    return [e.name for e in _unloaded(exercises) if all(name in sys.modules for name in e.preload) and _preload_for(e)]
-
-
-def _import_preloads(modules: list[str]) -> None:  # pragma: no cover - runs in the zygote
-    """Import ``modules`` (an expected-values process's preloads) before forking that process."""
+def _import_preloads(modules) -> None:  # pragma: no cover - runs in the zygote
+    """Import ``modules`` (imports only: forking stays safe), each at most once."""
     from grader.cases import import_quietly
 
-    if any(name not in sys.modules for name in modules):
-        for name in modules:
-            import_quietly(name)
+    missing = [name for name in modules if not _imported([name])]
+    for name in missing:
+        _TRIED.add(name)
+        import_quietly(name)
+    if missing:
         _freeze()
+
+
+def _catch_up(sock: socket.socket, exercises: dict) -> None:  # pragma: no cover - runs in the zygote
+    """Act on the imports done so far: report the exercises they made ready, fork the processes they let go."""
+    done = [e.name for e in _unloaded(exercises) if _imported(e.preload) and _preload_for(e)]
+    if done:
+        _send(sock, "preloaded", done)
+    for entry in [entry for entry in _DEFERRED if _imported(entry[1])]:
+        _DEFERRED.remove(entry)
+        _fork_expected(sock, entry[2], entry[0])
+
+
+def _idle_step(exercises: dict) -> None:  # pragma: no cover - runs in the zygote
+    """One step of the zygote's idle work: import the smallest set of preloads still wanted.
+
+    A set is an exercise's, or a waiting expected-values process's. One set
+    at a time, so that a request waits for one set's imports at most; the
+    smallest first, as those are the quickest to make something ready.
+    """
+    wanted = [e.preload for e in _unloaded(exercises)] + [modules for _, modules, _ in _DEFERRED]
+    missing = [[name for name in modules if not _imported([name])] for modules in wanted]
+    missing = [names for names in missing if names]
+    if missing:
+        _import_preloads(min(missing, key=len))
 
 
 class _Reaper:  # pragma: no cover - runs in the zygote
@@ -723,10 +737,12 @@ def _reaped(pid: int) -> int | None:  # pragma: no cover - runs in the zygote
 _REAPER: list[_Reaper] = []
 
 
-def _read_source(fd: int) -> str:  # pragma: no cover - runs in the sandbox's first process
+def _read_request_file(fd: int) -> tuple[int | None, str]:  # pragma: no cover - runs in the sandbox
+    """The hidden-case key (``None``: public cases) and the source text, from the file only the sandbox reads."""
     with os.fdopen(fd, "rb") as f:
         f.seek(0)
-        return f.read().decode("utf-8", "surrogatepass")
+        key, _, source = f.read().partition(b"\n")
+    return (int(key) if key else None), source.decode("utf-8", "surrogatepass")
 
 
 def _send(sock: socket.socket, *message) -> None:  # pragma: no cover - runs in the zygote
@@ -778,13 +794,17 @@ def _guard(exercises: dict, flavour: str) -> None:  # pragma: no cover - runs in
 
 
 def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma: no cover
-    """Answer requests; between them, import the next exercise's preloaded modules.
+    """Answer requests; between them, import the preloaded modules still wanted.
 
     Several sandboxes may run at once: a spawn request is answered right
     after the fork, and each sandbox's exit when it happens (see
-    :class:`_Reaper`). The idle imports start once the first request was
-    answered (the first sandboxes need none, or their own), one exercise's
-    at a time, so that a request waits for one exercise's imports at most.
+    :class:`_Reaper`). An expected-values process is forked once its
+    preloaded modules are imported: at once if they are, otherwise by the
+    idle imports, while spawn requests are answered (the sandboxes of
+    exercises that preload less need not wait for the slowest imports).
+    The idle imports start once the first request was answered (the first
+    sandboxes need none, or their own), one set at a time
+    (:func:`_idle_step`).
     """
     from grader.process import student
 
@@ -793,15 +813,15 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
     signal.signal(signal.SIGCHLD, reaper)
     served = False
     while True:
+        _catch_up(sock, exercises)
         try:
-            if served and _unloaded(exercises):
-                try:
-                    data, fds, _, _ = recv_fds(sock, 3, socket.MSG_DONTWAIT)
-                except BlockingIOError:  # nothing to do: the next exercise's imports
-                    done = _preload_next(exercises)
-                    if done:
-                        _send(sock, "preloaded", done)
+            if served and (_unloaded(exercises) or _DEFERRED):
+                # Nothing to answer for a moment: the next imports. (The moment lets the spawn requests that
+                # follow the grader's first requests arrive: an import holds them up for its whole length.)
+                if not select.select([sock], [], [], IDLE_GRACE)[0]:
+                    _idle_step(exercises)
                     continue
+                data, fds, _, _ = recv_fds(sock, 3, socket.MSG_DONTWAIT)
             else:
                 data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 3)
         except OSError:
@@ -809,25 +829,15 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
         served = True
         request = pickle.loads(data) if data else None
         if len(fds) == 3 and isinstance(request, tuple) and len(request) == 3 and request[0] == "expected":
+            # Forked once its exercises' preloaded modules are imported (at the top of the loop): it then
+            # shares them instead of importing them again (about a CPU-second in all).
             _, rid, modules = request
-            if _SPAWNED:  # never from a zygote that has forked a sandbox: the grader asks before
-                for fd in fds:
-                    os.close(fd)
-                _send(sock, "refused", rid, "a sandbox was forked already")
-            else:
-                # Its exercises' preloaded modules first: the process then shares them instead of
-                # importing them again (about a CPU-second in all). Imports only: forking stays safe.
-                _import_preloads(modules)
-                done = _ready(exercises)
-                if done:
-                    _send(sock, "preloaded", done)
-                _fork_expected(sock, fds, rid)
+            _DEFERRED.append((rid, [name for name in modules if isinstance(name, str)], fds))
             continue
         if not data or len(fds) != 2:
             return
-        rid, name, offset, filename, ctx, plan, hidden = request
+        rid, name, offset, filename, ctx, plan, secret = request
         exercise = exercises[name]
-        _SPAWNED.append(name)
         if _preload_for(exercise):
             _send(sock, "preloaded", [name])
         select_hidden_modules(plan.hide)  # here, not in the child: see its docstring
@@ -838,11 +848,13 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote's reaper is not the child's
                 sock.close()
                 os.close(read_fd)
-                source = _read_source(fds[1])
+                hidden, source = _read_request_file(fds[1])
                 mine = cases[name]
-                if hidden is None:
+                if not secret:
                     items = work_items(exercise, mine)[offset:]
-                else:  # generated here, in this child only: the zygote never holds a hidden input
+                elif hidden is None:
+                    raise RuntimeError("the hidden-case key is missing")
+                else:  # generated here, in this child only: the zygote never holds the key or a hidden input
                     from grader.cases import make_cases
 
                     mine = make_cases(exercise, hidden)
@@ -862,7 +874,11 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
 
 
 def _fork_expected(sock: socket.socket, fds: list[int], rid: int) -> None:  # pragma: no cover - in the zygote
-    """Fork an expected-values process: torch is imported, no sandbox exists yet, no torch work was done.
+    """Fork an expected-values process: torch and its preloaded modules are imported.
+
+    The zygote never does torch work (forking stays safe), and never holds
+    anything of a student's (a sandbox's source goes to the sandbox only),
+    so the child inherits none of that, whether sandboxes exist or not.
 
     The child gets the grader's pipes and learns everything else (which
     references, the hidden-case keys) from the grader on them: the zygote

@@ -8,6 +8,8 @@ per-case limit of 0.5 s. Submissions misbehave on chosen cases.
 from __future__ import annotations
 
 import os
+import pickle
+import socket
 import time
 from dataclasses import replace
 
@@ -158,6 +160,24 @@ def test_hidden_cases_run_in_their_own_process_and_their_output_is_discarded(zyg
     assert output.split() == public
 
 
+def test_the_zygote_is_never_sent_the_hidden_case_key(zygote, monkeypatch):
+    # Only the sandbox that runs the hidden cases reads the key (from the file that carries the source): a
+    # zygote that held it would leave it in memory that later sandboxes, whose output is shown, inherit.
+    sent: list[bytes] = []
+    send = socket.send_fds
+
+    def recording(sock, buffers, fds, *args):
+        sent.extend(buffers)
+        return send(sock, buffers, fds, *args)
+
+    monkeypatch.setattr(socket, "send_fds", recording)
+    cases, outcomes, _ = run(zygote, submission(), hidden=HIDDEN)
+    assert [(outcomes[0, k].kind, outcomes[0, k].value) for k in range(8)] == [("value", t) for t in tags(cases)]
+    requests = [pickle.loads(data) for data in sent]
+    assert len(requests) == 2 and [request[-1] for request in requests] == [False, True]
+    assert not any(HIDDEN in request or str(HIDDEN).encode() in data for request, data in zip(requests, sent))
+
+
 def test_the_exercise_time_limit_stops_the_run(zygote):
     check = replace(EXERCISE.checks[0], time_limit=30.0)  # only the exercise's limit can stop a hang
     exercise = replace(EXERCISE, time_limit=1.5, checks=(check,))
@@ -180,6 +200,21 @@ def test_the_time_limit_option_is_a_deadline_for_the_submission(zygote):
         "the submission ran out of its total time limit (--time-limit)"
     }
     assert 1.0 <= took < exercise.time_limit
+
+
+@pytest.mark.parametrize("deadline", [None, 1.0])
+def test_an_import_cut_by_the_time_limit_says_which_limit(zygote, deadline):
+    # The import limit (20 s) is longer than the exercise's (1.5 s) and the submission's (1 s): the
+    # student must read the one that stopped the import, not "took longer than 20 s".
+    exercise = replace(EXERCISE, time_limit=1.5)
+    started = time.monotonic()
+    options = {} if deadline is None else {"deadline": started + deadline}
+    _, outcomes, _ = run(zygote, "while True:\n    pass\n" + submission(), exercise=exercise, **options)
+    assert time.monotonic() - started < policy.IMPORT_LIMIT
+    limit = "the exercise ran out of its 1.5 s time limit"
+    if deadline is not None:
+        limit = "the submission ran out of its total time limit (--time-limit)"
+    assert {(o.kind, o.message) for o in outcomes.values()} == {("timeout", limit)}
 
 
 def test_a_deadline_already_past_runs_nothing(zygote, spawns):
