@@ -1,8 +1,12 @@
-"""Two tiny torch exercises: one preloads nothing, one preloads a module that takes seconds to import.
+"""Tiny torch exercises: one preloads nothing, one preloads a module that takes seconds to import.
 
 For testing how the torch zygote orders its work: the slow preload stands
-for ``torch._dynamo`` (``SLOW_IMPORT_SECONDS`` instead of about one).
+for ``torch._dynamo`` (``SECONDS`` of ``tests.plugins.toy_slow_import``
+instead of about one). A third one's value is the number of torch threads of
+the process that computes it.
 """
+
+from dataclasses import replace
 
 from grader import Case, Check, Exercise, hookimpl
 
@@ -31,10 +35,17 @@ def _toy(name: str, preload: tuple[str, ...] = ()) -> Exercise:
     )
 
 
+def _threads(module, inputs, ctx):
+    import torch
+
+    return torch.get_num_threads()
+
+
 TOY_QUICK = _toy("toy_quick")
 TOY_SLOW = _toy("toy_slow", preload=(SLOW_IMPORT,))
+TOY_THREADS = replace(_toy("toy_threads"), checks=(Check("threads", "scale", 1, _cases, _threads),))
 
 
 @hookimpl
 def grader_exercises():
-    return [TOY_SLOW, TOY_QUICK]
+    return [TOY_SLOW, TOY_QUICK, TOY_THREADS]

@@ -15,6 +15,7 @@ from grader.grading import Grader
 from grader.manager import collect_exercises, get_plugin_manager
 from grader.process import expected
 from grader.process.expected import ReferenceProcess, can_fork_from_zygote
+from grader.process.zygote import Zygote, import_path
 
 pytestmark = pytest.mark.skipif(not can_fork_from_zygote(), reason="needs pidfds (Linux)")
 
@@ -138,3 +139,21 @@ def test_torch_exercises_are_asked_for_on_the_runs_device_and_numpy_ones_at_once
         assert asked == [("cpu", ["polyfit"]), ("cuda", ["pooling"])]
     finally:
         grader.close()
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: torch uses one thread anyway")
+def test_expected_values_are_computed_on_one_thread():
+    # A pool's threads would spin between the small operations, on the cores the sandboxes need.
+    # (The zygote, a new interpreter, has torch's default threads: one per core.)
+    pm = get_plugin_manager(["no:grader.reporters.terminal", "tests.plugins.toy_torch"])
+    exercise = collect_exercises(pm)["toy_threads"]
+    plugins = {"toy_threads": ("tests.plugins.toy_torch", "tests.plugins.toy_torch")}
+    zygote = Zygote("torch", plugins, import_path())
+    worker = ReferenceProcess([exercise], {}, zygote=zygote, plugins=plugins, hidden={})
+    try:
+        worker.start("cpu", ["toy_threads"])
+        frame = worker.frame("toy_threads", time.monotonic() + 60)
+    finally:
+        worker.close()
+        zygote.close()
+    assert expected.expected_values(frame) == {(0, 0): ("value", 1)}
