@@ -75,7 +75,7 @@ from grader.process.sandbox import Plan, select_hidden_modules
 START_LIMIT = 180.0  # importing torch on a loaded two-core machine
 #: Seconds a spawn request may wait for its answer (the zygote may first finish importing preloaded modules).
 SPAWN_LIMIT = 30.0
-#: Seconds without a request after which a zygote starts its next idle import.
+#: Seconds without a request after which a zygote starts its first idle import.
 IDLE_GRACE = 0.05
 #: Seconds between two checks that a zygote the grader waits for is still alive.
 LIVENESS_STEP = 0.2
@@ -811,14 +811,16 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
     reaper = _Reaper(sock)
     _REAPER.append(reaper)
     signal.signal(signal.SIGCHLD, reaper)
-    served = False
+    served = idled = False
     while True:
         _catch_up(sock, exercises)
         try:
             if served and (_unloaded(exercises) or _DEFERRED):
-                # Nothing to answer for a moment: the next imports. (The moment lets the spawn requests that
-                # follow the grader's first requests arrive: an import holds them up for its whole length.)
-                if not select.select([sock], [], [], IDLE_GRACE)[0]:
+                # Nothing to answer: the next imports. Before the first, a moment for the spawn requests
+                # that follow the grader's first requests (an import holds them up for its whole length);
+                # those that come during an import are read right after it.
+                if not select.select([sock], [], [], 0 if idled else IDLE_GRACE)[0]:
+                    idled = True
                     _idle_step(exercises)
                     continue
                 data, fds, _, _ = recv_fds(sock, 3, socket.MSG_DONTWAIT)
