@@ -75,7 +75,7 @@ from grader.process.sandbox import Plan, select_hidden_modules
 START_LIMIT = 180.0  # importing torch on a loaded two-core machine
 #: Seconds a spawn request may wait for its answer (the zygote may first finish importing preloaded modules).
 SPAWN_LIMIT = 30.0
-#: Seconds without a request after which a zygote starts its first idle import.
+#: Seconds a zygote waits for a spawn request before its first idle import, when none came yet.
 IDLE_GRACE = 0.05
 #: Seconds between two checks that a zygote the grader waits for is still alive.
 LIVENESS_STEP = 0.2
@@ -816,9 +816,10 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
         _catch_up(sock, exercises)
         try:
             if served and (_unloaded(exercises) or _DEFERRED):
-                # Nothing to answer: the next imports. Before the first, a moment for the spawn requests
-                # that follow the grader's first requests (an import holds them up for its whole length);
-                # those that come during an import are read right after it.
+                # Nothing to answer: the next imports. Before the first, unless a sandbox was asked for
+                # already, a moment for the spawn requests that follow the grader's requests for expected
+                # values (an import holds them up for its whole length); those that come during an
+                # import are read right after it.
                 if not select.select([sock], [], [], 0 if idled else IDLE_GRACE)[0]:
                     idled = True
                     _idle_step(exercises)
@@ -839,6 +840,7 @@ def _serve(sock: socket.socket, exercises: dict, cases: dict) -> None:  # pragma
         if not data or len(fds) != 2:
             return
         rid, name, offset, filename, ctx, plan, secret = request
+        idled = True  # the grader's lanes have started: no more waiting before an import
         exercise = exercises[name]
         if _preload_for(exercise):
             _send(sock, "preloaded", [name])
