@@ -36,7 +36,7 @@ from grader.exercise import Check, Context, Exercise
 from grader.plain import to_plain
 from grader.policy import device_for
 from grader.process.channel import Closed, FrameReader, Timeout, write_frame
-from grader.process.lifecycle import die_with_parent, kill_and_reap
+from grader.process.lifecycle import LIVENESS_STEP, die_with_parent, kill_and_reap
 
 #: Seconds a zygote-forked worker may take to be reaped by its zygote once killed.
 REAP_LIMIT = 10.0
@@ -162,9 +162,11 @@ class ReferenceProcess:
                 self._reading = True
                 self._arrived.release()
                 try:
-                    frame, failed = self._reader.read(deadline), None
+                    frame, failed = self._read(deadline), None
                 except (Timeout, Closed) as exc:
                     frame, failed = None, "took too long" if isinstance(exc, Timeout) else "stopped"
+                except _ZygoteGone as exc:
+                    frame, failed = None, f"never came: {exc}"
                 finally:
                     self._arrived.acquire()
                     self._reading = False
@@ -176,6 +178,20 @@ class ReferenceProcess:
                     break
                 self._done[frame["exercise"]] = frame
             return self._done.get(name, {"error": "the reference process was not asked for it"})
+
+    def _read(self, deadline: float) -> Any:
+        """The worker's next frame; a zygote that failed ends the wait (a worker it was to fork never comes)."""
+        if self._zygote is None:
+            return self._reader.read(deadline)
+        while True:
+            try:
+                return self._reader.read(min(deadline, time.monotonic() + LIVENESS_STEP))
+            except Timeout:
+                if time.monotonic() >= deadline:
+                    raise
+                failure = self._zygote.failure()
+                if failure is not None:
+                    raise _ZygoteGone(failure) from None
 
     def close(self, final: bool = True) -> None:
         """Stop the worker (if still running) and reap it.
@@ -204,6 +220,10 @@ class ReferenceProcess:
             os.close(self._reader.fd)
         except OSError:
             pass
+
+
+class _ZygoteGone(Exception):
+    """The zygote that was to fork a worker will never answer again."""
 
 
 class References:
@@ -296,8 +316,8 @@ def _child(exercises: Sequence[Exercise], cases: dict, device_fd: int, out_fd: i
 def zygote_child(device_fd: int, out_fd: int, stderr_fd: int, parent: int, load: Any) -> None:  # pragma: no cover
     """The worker's body when a zygote forked it: learn what to compute from the grader, then serve.
 
-    Runs in the zygote's child, before any student process exists. The
-    first line on ``device_fd`` says which plugin modules declare the
+    Runs in the zygote's child (sandboxes may exist already: the zygote
+    holds nothing of theirs). The first line on ``device_fd`` says which plugin modules declare the
     exercises and their hidden-case keys; they are loaded with ``load``
     (the zygote's own loader) and the cases made when the first request arrives.
     """

@@ -11,6 +11,9 @@ import os
 import signal
 import sys
 
+#: Seconds between two checks that a process the grader waits for (a zygote) is still alive.
+LIVENESS_STEP = 0.2
+
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 

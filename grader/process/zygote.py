@@ -69,7 +69,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.exercise import Check, Context, Exercise
-from grader.process.lifecycle import die_with_parent, kill_quietly, shield_memory
+from grader.process.lifecycle import LIVENESS_STEP, die_with_parent, kill_quietly, shield_memory
 from grader.process.sandbox import Plan, select_hidden_modules
 
 START_LIMIT = 180.0  # importing torch on a loaded two-core machine
@@ -77,8 +77,6 @@ START_LIMIT = 180.0  # importing torch on a loaded two-core machine
 SPAWN_LIMIT = 30.0
 #: Seconds a zygote waits for a spawn request before its first idle import, when none came yet.
 IDLE_GRACE = 0.05
-#: Seconds between two checks that a zygote the grader waits for is still alive.
-LIVENESS_STEP = 0.2
 
 #: Environment variables a zygote (and so every student process) inherits;
 #: everything else (tokens, secrets, CI settings) stays with the grader.
@@ -200,6 +198,7 @@ class Zygote:
         self._mailbox: dict[tuple, tuple[list, list[int]]] = {}  # messages read, by the key their caller waits on
         self._reading = False  # a thread is reading the socket (the others wait for it to file their message)
         self._failure: ZygoteError | None = None  # the zygote failed: every caller gets this
+        self._seen_stopped = False  # the last liveness check found it stopped
         self._requests = itertools.count(1)  # spawn request ids
         self._abandoned: set[int] = set()  # spawn requests whose caller gave up waiting
         self._forgotten: set[int] = set()  # sandboxes nobody waits for (killed when their answer came late)
@@ -292,11 +291,45 @@ class Zygote:
             step = LIVENESS_STEP if remaining is None else min(remaining, LIVENESS_STEP)
             if select.select([self._socket], [], [], step)[0]:
                 return True
-            status = self._process.poll() if self.pid else None
-            if status is not None and not select.select([self._socket], [], [], 0)[0]:
-                raise ZygoteError(f"the {self.flavour} zygote stopped ({_exit_reason(status)})")
+            problem = self._problem()
+            if problem is not None and not select.select([self._socket], [], [], 0)[0]:
+                raise ZygoteError(problem)
             if remaining is not None and remaining <= step:
                 return False
+
+    def _problem(self) -> str | None:
+        """Why the zygote will never answer: it exited, or it stays stopped (``SIGSTOP``); else ``None``.
+
+        Stopped counts only when seen twice in a row (a check at least
+        :data:`LIVENESS_STEP` apart): a whole job stopped and continued
+        from a terminal resumes the grader and the zygote one after the
+        other. Without a PID namespace, a student process can stop its
+        zygote; nothing it forks would come then.
+        """
+        if not self.pid:
+            return None
+        status = self._process.poll()
+        if status is not None:
+            return f"the {self.flavour} zygote stopped ({_exit_reason(status)})"
+        try:
+            state = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return None
+        stopped, self._seen_stopped = state == "T" and self._seen_stopped, state == "T"
+        return f"the {self.flavour} zygote was stopped by a signal and does not answer" if stopped else None
+
+    def failure(self) -> str | None:
+        """Why the zygote will never answer again (it failed, exited or stays stopped), or ``None``.
+
+        Reads no message. For callers that wait for something the zygote
+        was to start (an expected-values process it has not forked yet, say).
+        """
+        with self._mail:
+            if self._failure is None:
+                problem = self._problem()
+                if problem is not None:
+                    self._failure = ZygoteError(problem)
+            return None if self._failure is None else str(self._failure)
 
     def _route(self, message: list, fds: list[int]) -> None:
         """File a message under the key its caller waits for (called with ``_mail`` held)."""
@@ -478,7 +511,12 @@ class Zygote:
             text.write(f"{'' if hidden is None else int(hidden)}\n".encode())  # the key's line, then the source
             text.write(source.encode("utf-8", "surrogatepass"))
             text.flush()
-            socket.send_fds(self._socket, [request], [output_fd, text.fileno()])
+            try:
+                socket.send_fds(self._socket, [request], [output_fd, text.fileno()])
+            except OSError as exc:  # it died since the last answer (killed, out of memory)
+                raise ZygoteError(
+                    self.failure() or f"the {self.flavour} zygote stopped answering ({exc.strerror})"
+                ) from None
         message, fds = self._take(("spawned", rid), SPAWN_LIMIT)
         if message is None or len(fds) != 1:
             _close_all(fds)
