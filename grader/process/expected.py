@@ -72,7 +72,6 @@ class ReferenceProcess:
     ) -> None:
         self._names: list[str] = []
         self._zygote = zygote
-        self._exercises = [e.name for e in exercises]
         self._preload = list(dict.fromkeys(name for e in exercises for name in e.preload))
         self._fork: int | None = None  # the zygote's id for the fork request
         device_read, self._device_write = os.pipe()
@@ -80,7 +79,7 @@ class ReferenceProcess:
         if zygote is not None:
             self.pid = 0  # the zygote's child: killed through the pidfd its zygote sends (see close)
             self._child_fds: list[int] = [device_read, result_write]
-            names, plugins, hidden = self._exercises, plugins or {}, hidden or {}
+            names, plugins, hidden = [e.name for e in exercises], plugins or {}, hidden or {}
             init = {"plugins": {n: list(plugins[n]) for n in names}, "hidden": {n: hidden.get(n) for n in names}}
             self._tell(json.dumps(init) + "\n")  # small: the pipe holds it until the worker reads it
         else:

@@ -35,6 +35,15 @@ def die_with_parent() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def process_state(pid: int) -> str | None:
+    """Process ``pid``'s state letter in ``/proc`` (``T``: stopped, ``Z``: zombie, ...); ``None``: gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
 def kill_quietly(pid: int) -> None:
     """SIGKILL ``pid`` (a process group if negative), if it is still there and ours to kill."""
     try:

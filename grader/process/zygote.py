@@ -69,7 +69,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.exercise import Check, Context, Exercise
-from grader.process.lifecycle import LIVENESS_STEP, die_with_parent, kill_quietly, shield_memory
+from grader.process.lifecycle import LIVENESS_STEP, die_with_parent, kill_quietly, process_state, shield_memory
 from grader.process.sandbox import Plan, select_hidden_modules
 
 START_LIMIT = 180.0  # importing torch on a loaded two-core machine
@@ -311,10 +311,7 @@ class Zygote:
         status = self._process.poll()
         if status is not None:
             return f"the {self.flavour} zygote stopped ({_exit_reason(status)})"
-        try:
-            state = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            return None
+        state = process_state(self.pid)
         stopped, self._seen_stopped = state == "T" and self._seen_stopped, state == "T"
         return f"the {self.flavour} zygote was stopped by a signal and does not answer" if stopped else None
 

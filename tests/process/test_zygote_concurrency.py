@@ -22,6 +22,7 @@ from grader.cases import make_cases
 from grader.exercise import Context, validate
 from grader.process import supervisor
 from grader.process.channel import Closed, FrameReader
+from grader.process.lifecycle import process_state
 from grader.process.sandbox import Plan
 from grader.process.zygote import Zygote, import_path
 from tests.plugins.toy_steps import TOY_STEPS
@@ -54,11 +55,7 @@ def forked_from(zygote) -> list[int]:
 
 def running(pid: int) -> bool:
     """Whether ``pid`` exists and is not a zombie (exited, not reaped yet)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
+    return process_state(pid) not in (None, "Z")
 
 
 def start(zygote, text: str, output) -> supervisor._Child:
